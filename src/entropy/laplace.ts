@@ -1,0 +1,143 @@
+/**
+ * Discretised zero-mean Laplace distributions, one per scale index, as integer frequency
+ * tables for the range coder. Built with exact arithmetic only (see exact-math.ts), so the
+ * encoder and every decoder derive bit-identical tables.
+ *
+ * Symbols -M..M are in the table; anything larger in magnitude is sent as an escape symbol
+ * followed by an Elias-gamma code of the excess and a sign bit, all as equiprobable bits.
+ */
+import { exactExp, exactPow2Fraction } from './exact-math.js';
+import { RangeDecoder, RangeEncoder } from './range-coder.js';
+
+export const FREQ_BITS = 16;
+const FREQ_TOTAL = 1 << FREQ_BITS;
+/** Number of scale indices; index i means Laplace scale b = 2^((i - SCALE_INDEX_OFFSET) / 4). */
+export const SCALE_INDEX_COUNT = 64;
+export const SCALE_INDEX_BITS = 6;
+const SCALE_INDEX_OFFSET = 24;
+const MAX_TABLE_MAGNITUDE = 1024;
+/** Escapes carry at most this many magnitude bits; larger values are not representable. */
+export const MAX_ESCAPE_BITS = 24;
+
+export function laplaceScale(scaleIndex: number): number {
+  return exactPow2Fraction(scaleIndex - SCALE_INDEX_OFFSET, 4);
+}
+
+/** The nearest scale index for a real-valued scale (encoder side only). */
+export function nearestScaleIndex(scale: number): number {
+  const index = Math.round(4 * Math.log2(scale)) + SCALE_INDEX_OFFSET;
+  return Math.min(SCALE_INDEX_COUNT - 1, Math.max(0, index));
+}
+
+export interface LaplaceTable {
+  /** Largest magnitude coded directly; symbol s in the table stands for value s - maxMagnitude. */
+  readonly maxMagnitude: number;
+  /** cumulative[s] .. cumulative[s + 1] is symbol s; the last symbol (2M + 1) is the escape. */
+  readonly cumulative: Uint32Array;
+  /** Code length in bits of each symbol, for the encoder's rate decisions. */
+  readonly bits: Float64Array;
+}
+
+const tables: LaplaceTable[] = [];
+
+export function laplaceTable(scaleIndex: number): LaplaceTable {
+  const cached = tables[scaleIndex];
+  if (cached) return cached;
+  const b = laplaceScale(scaleIndex);
+  const maxMagnitude = Math.min(MAX_TABLE_MAGNITUDE, Math.ceil(12 * b) + 1);
+  const symbolCount = 2 * maxMagnitude + 2;
+  // P(v) = F(|v| + 1/2) - F(|v| - 1/2). With t = e^{-1/(2b)} and theta = t^2, the two-sided
+  // tail beyond |v| + 1/2 is t * theta^|v|: P(0) = 1 - t, P(v) = (tail(|v|-1) - tail(|v|)) / 2.
+  const t = exactExp(-0.5 / b);
+  const theta = t * t;
+  const freeMass = FREQ_TOTAL - symbolCount; // every symbol gets 1 first, so none is impossible
+  const cumulative = new Uint32Array(symbolCount + 1);
+  let upperTail = t; // P(X > |v| + 1/2) * 2 = e^{-(|v| + 1/2)/b}
+  let running = 0;
+  const freqs = new Uint32Array(symbolCount);
+  freqs[maxMagnitude] = 1 + Math.floor(freeMass * (1 - t));
+  for (let m = 1; m <= maxMagnitude; m++) {
+    const nextTail = upperTail * theta;
+    const each = 1 + Math.floor(freeMass * 0.5 * (upperTail - nextTail));
+    freqs[maxMagnitude + m] = each;
+    freqs[maxMagnitude - m] = each;
+    upperTail = nextTail;
+  }
+  let used = 0;
+  for (let s = 0; s < symbolCount - 1; s++) used += freqs[s];
+  freqs[symbolCount - 1] = FREQ_TOTAL - used; // escape: the tail mass plus rounding leftovers
+  for (let s = 0; s < symbolCount; s++) {
+    cumulative[s] = running;
+    running += freqs[s];
+  }
+  cumulative[symbolCount] = running;
+  const bits = new Float64Array(symbolCount);
+  for (let s = 0; s < symbolCount; s++) bits[s] = FREQ_BITS - Math.log2(freqs[s]);
+  const table = { maxMagnitude, cumulative, bits };
+  tables[scaleIndex] = table;
+  return table;
+}
+
+function escapeExcess(value: number, table: LaplaceTable): number {
+  return Math.abs(value) - table.maxMagnitude - 1;
+}
+
+/** Elias-gamma length of n >= 1: 2 * floor(log2 n) + 1 bits. */
+function gammaBits(n: number): number {
+  let magnitudeBits = 0;
+  while (n >= 2 ** (magnitudeBits + 1)) magnitudeBits++;
+  return 2 * magnitudeBits + 1;
+}
+
+/** Cost in bits of coding value under the table (encoder decisions only). */
+export function laplaceCost(value: number, table: LaplaceTable): number {
+  const m = table.maxMagnitude;
+  if (value >= -m && value <= m) return table.bits[value + m];
+  return table.bits[2 * m + 1] + gammaBits(escapeExcess(value, table) + 1) + 1;
+}
+
+export function encodeLaplace(encoder: RangeEncoder, value: number, table: LaplaceTable): void {
+  const m = table.maxMagnitude;
+  const c = table.cumulative;
+  if (value >= -m && value <= m) {
+    const s = value + m;
+    encoder.encode(c[s], c[s + 1] - c[s], FREQ_BITS);
+    return;
+  }
+  const escape = 2 * m + 1;
+  encoder.encode(c[escape], c[escape + 1] - c[escape], FREQ_BITS);
+  const n = escapeExcess(value, table) + 1;
+  let magnitudeBits = 0;
+  while (n >= 2 ** (magnitudeBits + 1)) magnitudeBits++;
+  if (magnitudeBits > MAX_ESCAPE_BITS) throw new RangeError(`value ${value} is too large to code`);
+  for (let i = 0; i < magnitudeBits; i++) encoder.encodeBits(0, 1);
+  encoder.encodeBits(1, 1);
+  for (let i = magnitudeBits - 1; i >= 0; i--) encoder.encodeBits(Math.floor(n / 2 ** i) & 1, 1);
+  encoder.encodeBits(value < 0 ? 1 : 0, 1);
+}
+
+export class EntropyError extends Error {}
+
+export function decodeLaplace(decoder: RangeDecoder, table: LaplaceTable): number {
+  const m = table.maxMagnitude;
+  const c = table.cumulative;
+  const target = decoder.peek(FREQ_BITS);
+  // Binary search for the symbol s with c[s] <= target < c[s + 1].
+  let lo = 0;
+  let hi = 2 * m + 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (c[mid] <= target) lo = mid;
+    else hi = mid - 1;
+  }
+  decoder.consume(c[lo], c[lo + 1] - c[lo]);
+  if (lo < 2 * m + 1) return lo - m;
+  let magnitudeBits = 0;
+  while (decoder.decodeBits(1) === 0) {
+    if (++magnitudeBits > MAX_ESCAPE_BITS) throw new EntropyError('escape code longer than allowed');
+  }
+  let n = 1;
+  for (let i = 0; i < magnitudeBits; i++) n = n * 2 + decoder.decodeBits(1);
+  const magnitude = n - 1 + m + 1;
+  return decoder.decodeBits(1) === 1 ? -magnitude : magnitude;
+}

@@ -1,0 +1,43 @@
+/**
+ * The differentiable rate proxy: bits of a latent value under the context's Laplace
+ * distribution, integrated over its quantization bin, P(y) = F(y + 1/2) - F(y - 1/2),
+ * with the derivative with respect to y and to s = ln(scale).
+ */
+
+const LN2 = Math.LN2;
+
+export interface RateTerms {
+  bits: number;
+  dBitsdValue: number;
+  dBitsdLogScale: number;
+}
+
+/**
+ * Writes bits and both derivatives into `out`. tailRatio = e^{-1/b}, the ratio of successive
+ * bin probabilities in the tails, precomputed per context.
+ */
+export function laplaceBinRate(value: number, scale: number, tailRatio: number, out: RateTerms): void {
+  const magnitude = value < 0 ? -value : value;
+  if (magnitude > 0.5) {
+    // Both bin edges on one side: P = 1/2 e^{-(|y| - 1/2)/b} (1 - e^{-1/b}), in closed form so
+    // far-out values never underflow.
+    const g = 1 - tailRatio;
+    out.bits = (Math.LN2 + (magnitude - 0.5) / scale - Math.log(g)) / LN2;
+    out.dBitsdValue = (value < 0 ? -1 : 1) / (scale * LN2);
+    out.dBitsdLogScale = -((magnitude - 0.5) / scale - tailRatio / (scale * g)) / LN2;
+    return;
+  }
+  // Distances from zero to the bin's edges, both >= 0 here.
+  const hi = 0.5 - value;
+  const lo = 0.5 + value;
+  const eHi = Math.exp(-hi / scale);
+  const eLo = Math.exp(-lo / scale);
+  const p = 1 - 0.5 * eHi - 0.5 * eLo;
+  const density = 0.5 / scale;
+  // dP/dy = f(y + 1/2) - f(y - 1/2); dP/ds = -(x f(x)) at the upper edge + (x f(x)) at the lower.
+  const dPdy = density * (eLo - eHi);
+  const dPds = -(hi * density * eHi) - lo * density * eLo;
+  out.bits = -Math.log(p) / LN2;
+  out.dBitsdValue = -dPdy / (p * LN2);
+  out.dBitsdLogScale = -dPds / (p * LN2);
+}

@@ -1,0 +1,254 @@
+/**
+ * Per-image training: latent grids + synthesis MLP + per-context Laplace scales, optimised with
+ * Adam on distortion + lambda * rate, under a quantization proxy (uniform noise, or rounding with
+ * straight-through gradients).
+ */
+import { CONTEXT_COUNT, latentContexts } from '../entropy/latent-context.js';
+import { GridSize, axisTaps, gridSizes } from '../model/geometry.js';
+import { LayerShape, layerShapes } from '../model/network.js';
+import { DistortionPass, runDistortionPass } from './distortion-kernel.js';
+import { Random } from './random.js';
+import { RateTerms, laplaceBinRate } from './rate.js';
+
+/** An image to fit: interleaved channels scaled to [0, 1]. */
+export interface TargetImage {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly pixels: Float32Array;
+}
+
+export type QuantizationProxy = 'noise' | 'round';
+
+export interface IterationSettings {
+  /** Weight of the rate term (bits per pixel) against MSE on [0, 1] values. */
+  lambda: number;
+  learningRate: number;
+  proxy: QuantizationProxy;
+}
+
+export interface IterationResult {
+  /** Mean squared error over all samples, on [0, 1] values, under the proxy. */
+  mse: number;
+  /** Estimated bits of all latents under the current entropy model. */
+  latentBits: number;
+}
+
+/** A trainable tensor with its gradient and Adam moments. */
+class Parameter {
+  readonly grad: Float64Array;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+
+  constructor(
+    readonly value: Float32Array,
+    readonly learningRateScale = 1,
+  ) {
+    this.grad = new Float64Array(value.length);
+    this.m = new Float32Array(value.length);
+    this.v = new Float32Array(value.length);
+  }
+}
+
+const ADAM_BETA1 = 0.9;
+const ADAM_BETA2 = 0.999;
+const ADAM_EPSILON = 1e-8;
+/** Laplace scales are kept within the range the format can express. */
+const MIN_LOG_SCALE = Math.log(2 ** -6);
+const MAX_LOG_SCALE = Math.log(2 ** 9.75);
+const INITIAL_LOG_SCALE = Math.log(0.5);
+const SCALE_LEARNING_RATE_SCALE = 5;
+
+export class Trainer {
+  readonly grids: GridSize[];
+  readonly shapes: LayerShape[];
+  /** All levels' latents concatenated (level 0 first); latentViews[l] is level l. */
+  readonly latents: Float32Array;
+  readonly latentViews: Float32Array[];
+  readonly gridOffsets: Int32Array;
+  /** All layers' weights, layer after layer (outputs x inputs row-major); biases likewise. */
+  readonly weights: Float32Array;
+  readonly biases: Float32Array;
+  /** ln(Laplace scale) per (level, context). */
+  readonly logScales: Float32Array;
+
+  private readonly latentParam: Parameter;
+  private readonly params: Parameter[];
+  private readonly scaleParam: Parameter;
+  /** The latents as the synthesis sees them this iteration (noisy or rounded). */
+  private readonly proxyLatents: Float32Array;
+  private readonly roundedLatents: Int32Array;
+  private readonly contexts: Uint8Array;
+  private readonly pass: DistortionPass;
+  private readonly random: Random;
+  private adamStep = 0;
+
+  constructor(
+    private readonly target: TargetImage,
+    levels: number,
+    hidden: readonly number[],
+    seed: number,
+  ) {
+    this.random = new Random(seed);
+    this.grids = gridSizes(target.width, target.height, levels);
+    this.shapes = layerShapes(levels, hidden, target.channels);
+    this.gridOffsets = new Int32Array(levels + 1);
+    this.grids.forEach((g, l) => (this.gridOffsets[l + 1] = this.gridOffsets[l] + g.width * g.height));
+    const latentCount = this.gridOffsets[levels];
+    // Small random latents rather than zeros: V8 otherwise specialises the kernel for integer
+    // zeros and deoptimises once values become fractional.
+    this.latents = Float32Array.from({ length: latentCount }, () => 0.01 * this.random.normal());
+    this.latentViews = this.grids.map((_, l) => this.latents.subarray(this.gridOffsets[l], this.gridOffsets[l + 1]));
+    const weightCount = this.shapes.reduce((n, s) => n + s.inputs * s.outputs, 0);
+    const biasCount = this.shapes.reduce((n, s) => n + s.outputs, 0);
+    this.weights = new Float32Array(weightCount);
+    this.biases = new Float32Array(biasCount);
+    let w = 0;
+    this.shapes.forEach((s, k) => {
+      // He initialisation, damped on the output layer so training starts near mid-grey.
+      const spread = Math.sqrt(2 / s.inputs) * (k === this.shapes.length - 1 ? 0.1 : 0.5);
+      for (let i = 0; i < s.inputs * s.outputs; i++) this.weights[w++] = spread * this.random.normal();
+    });
+    this.logScales = new Float32Array(levels * CONTEXT_COUNT).fill(INITIAL_LOG_SCALE);
+    this.latentParam = new Parameter(this.latents);
+    // The entropy model has few parameters and must follow the latents quickly.
+    this.scaleParam = new Parameter(this.logScales, SCALE_LEARNING_RATE_SCALE);
+    const weightParam = new Parameter(this.weights);
+    const biasParam = new Parameter(this.biases);
+    this.params = [this.latentParam, weightParam, biasParam, this.scaleParam];
+    this.proxyLatents = new Float32Array(latentCount);
+    this.roundedLatents = new Int32Array(latentCount);
+    this.contexts = new Uint8Array(latentCount);
+    this.pass = {
+      width: target.width,
+      height: target.height,
+      channels: target.channels,
+      target: target.pixels,
+      widths: Int32Array.from([levels, ...hidden, target.channels]),
+      latents: this.proxyLatents,
+      latentGrad: this.latentParam.grad,
+      gridOffsets: this.gridOffsets,
+      gridWidths: Int32Array.from(this.grids, (g) => g.width),
+      columnTaps: this.grids.map((g) => axisTaps(target.width, g.width)),
+      rowTaps: this.grids.map((g) => axisTaps(target.height, g.height)),
+      weights: this.weights,
+      biases: this.biases,
+      weightGrad: weightParam.grad,
+      biasGrad: biasParam.grad,
+      rows: Int32Array.from({ length: target.height }, (_, y) => y),
+    };
+  }
+
+  get pixelCount(): number {
+    return this.target.width * this.target.height;
+  }
+
+  iterate(settings: IterationSettings): IterationResult {
+    for (const p of this.params) p.grad.fill(0);
+    this.applyQuantizationProxy(settings.proxy);
+    const latentBits = this.accumulateRate(settings.lambda / this.pixelCount);
+    const { width, height, channels } = this.target;
+    const samples = width * height * channels;
+    const mse = runDistortionPass(this.pass, samples) / samples;
+    this.adamUpdate(settings.learningRate);
+    return { mse, latentBits };
+  }
+
+  /** Views of every layer's weights then biases: [w0, b0, w1, b1, ...]. */
+  layerTensors(): Float32Array[] {
+    const tensors: Float32Array[] = [];
+    let w = 0;
+    let b = 0;
+    for (const s of this.shapes) {
+      tensors.push(this.weights.subarray(w, (w += s.inputs * s.outputs)), this.biases.subarray(b, (b += s.outputs)));
+    }
+    return tensors;
+  }
+
+  /** The mean of each channel of the target image, in [0, 1]. */
+  meanColour(): Float32Array {
+    const { channels, pixels } = this.target;
+    const sums = new Float64Array(channels);
+    for (let i = 0; i < pixels.length; i++) sums[i % channels] += pixels[i];
+    return Float32Array.from(sums, (s) => s / this.pixelCount);
+  }
+
+  /**
+   * MSE with the latents rounded and the network's tensors replaced by `tensors` (layerTensors()
+   * order), measured on every 8th row: cheap enough to compare many quantization choices.
+   */
+  sampledMse(tensors: readonly Float32Array[]): number {
+    const weights = new Float32Array(this.weights.length);
+    const biases = new Float32Array(this.biases.length);
+    let w = 0;
+    let b = 0;
+    tensors.forEach((t, i) => (i % 2 === 0 ? (weights.set(t, w), (w += t.length)) : (biases.set(t, b), (b += t.length))));
+    const rounded = Float32Array.from(this.latents, Math.round);
+    const rows = Int32Array.from({ length: Math.ceil(this.target.height / 8) }, (_, r) => r * 8);
+    const samples = rows.length * this.target.width * this.target.channels;
+    const pass: DistortionPass = {
+      ...this.pass,
+      latents: rounded,
+      latentGrad: new Float64Array(rounded.length),
+      weights,
+      biases,
+      weightGrad: new Float64Array(weights.length),
+      biasGrad: new Float64Array(biases.length),
+      rows,
+    };
+    return runDistortionPass(pass, samples) / samples;
+  }
+
+  private applyQuantizationProxy(proxy: QuantizationProxy): void {
+    const { latents, proxyLatents, roundedLatents, random } = this;
+    for (let i = 0; i < latents.length; i++) {
+      const r = Math.round(latents[i]);
+      roundedLatents[i] = r;
+      proxyLatents[i] = proxy === 'round' ? r : latents[i] + random.next() - 0.5;
+    }
+    this.grids.forEach((g, l) => {
+      const range: [number, number] = [this.gridOffsets[l], this.gridOffsets[l + 1]];
+      latentContexts(roundedLatents.subarray(...range), g.width, g.height, this.contexts.subarray(...range));
+    });
+  }
+
+  /** Adds weight * d(bits)/d(param) to the latents' and scales' gradients; returns total bits. */
+  private accumulateRate(weight: number): number {
+    const terms: RateTerms = { bits: 0, dBitsdValue: 0, dBitsdLogScale: 0 };
+    const scales = Float64Array.from(this.logScales, (s) => Math.exp(s));
+    const tailRatios = scales.map((b) => Math.exp(-1 / b));
+    const scaleGrad = this.scaleParam.grad;
+    const grad = this.latentParam.grad;
+    const { proxyLatents, contexts } = this;
+    let totalBits = 0;
+    for (let l = 0; l < this.grids.length; l++) {
+      const base = l * CONTEXT_COUNT;
+      for (let i = this.gridOffsets[l]; i < this.gridOffsets[l + 1]; i++) {
+        const k = base + contexts[i];
+        laplaceBinRate(proxyLatents[i], scales[k], tailRatios[k], terms);
+        totalBits += terms.bits;
+        grad[i] += weight * terms.dBitsdValue;
+        scaleGrad[k] += weight * terms.dBitsdLogScale;
+      }
+    }
+    return totalBits;
+  }
+
+  private adamUpdate(learningRate: number): void {
+    this.adamStep++;
+    const correction1 = 1 - ADAM_BETA1 ** this.adamStep;
+    const correction2 = 1 - ADAM_BETA2 ** this.adamStep;
+    for (const { value, grad, m, v, learningRateScale } of this.params) {
+      const rate = (learningRate * learningRateScale) / correction1;
+      for (let i = 0; i < value.length; i++) {
+        const g = grad[i];
+        m[i] = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * g;
+        v[i] = ADAM_BETA2 * v[i] + (1 - ADAM_BETA2) * g * g;
+        value[i] -= (rate * m[i]) / (Math.sqrt(v[i] / correction2) + ADAM_EPSILON);
+      }
+    }
+    for (let i = 0; i < this.logScales.length; i++) {
+      this.logScales[i] = Math.min(MAX_LOG_SCALE, Math.max(MIN_LOG_SCALE, this.logScales[i]));
+    }
+  }
+}
