@@ -1,0 +1,181 @@
+/**
+ * A streaming PNG encoder: rows go through the PNG filters and zlib as they arrive, and compressed
+ * data is written out in IDAT chunks, so memory stays bounded whatever the image size. (sharp
+ * buffers a whole raw input stream before encoding, which for a 16384-wide decode is gigabytes.)
+ */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createDeflate } from 'node:zlib';
+
+const SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** PNG's largest side (2^31 - 1). */
+export const PNG_MAX_SIDE = 0x7fffffff;
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  out.set(data, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+function headerChunk(width: number, height: number, channels: 1 | 3): Buffer {
+  const data = Buffer.alloc(13);
+  data.writeUInt32BE(width, 0);
+  data.writeUInt32BE(height, 4);
+  data[8] = 8; // bit depth
+  data[9] = channels === 1 ? 0 : 2; // colour type: greyscale or truecolour
+  // compression 0 (deflate), filter method 0 (adaptive), interlace 0 (none)
+  return chunk('IHDR', data);
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/**
+ * Filters one row into out[at] (filter type byte) and out[at + 1 ..], choosing per row the
+ * filter whose output has the smallest sum of absolute signed bytes (libpng's heuristic).
+ */
+export function filterRow(row: Uint8Array, previous: Uint8Array, bpp: number, out: Uint8Array, at: number): void {
+  const sums = [0, 0, 0, 0, 0];
+  const cost = (v: number) => (v < 128 ? v : 256 - v);
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    const a = i >= bpp ? row[i - bpp] : 0;
+    const b = previous[i];
+    const c = i >= bpp ? previous[i - bpp] : 0;
+    sums[0] += cost(x);
+    sums[1] += cost((x - a) & 255);
+    sums[2] += cost((x - b) & 255);
+    sums[3] += cost((x - ((a + b) >> 1)) & 255);
+    sums[4] += cost((x - paeth(a, b, c)) & 255);
+  }
+  let type = 0;
+  for (let t = 1; t < 5; t++) if (sums[t] < sums[type]) type = t;
+  out[at] = type;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    const a = i >= bpp ? row[i - bpp] : 0;
+    const b = previous[i];
+    const c = i >= bpp ? previous[i - bpp] : 0;
+    const predicted = type === 0 ? 0 : type === 1 ? a : type === 2 ? b : type === 3 ? (a + b) >> 1 : paeth(a, b, c);
+    out[at + 1 + i] = (x - predicted) & 255;
+  }
+}
+
+/** Resolves on 'drain' or 'close' (errors end in 'close'), leaving no listener behind. */
+function drainOrClose(stream: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
+
+export interface PngStreamOptions {
+  /** Checked between strips; when it returns true the write is abandoned with the error it gives. */
+  shouldStop?: () => Error | undefined;
+  /** Called after each strip with the number of rows written so far. */
+  onRows?: (rows: number) => void;
+  /** zlib level 0..9 (default 6). */
+  level?: number;
+}
+
+/**
+ * The PNG file as a byte stream, from strips of whole rows (8-bit, channels interleaved) given
+ * top to bottom. Throws if the strips do not add up to exactly `height` rows.
+ */
+export async function* pngBytes(
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  strips: Iterable<Uint8Array>,
+  options: PngStreamOptions = {},
+): AsyncGenerator<Buffer> {
+  if (!(width >= 1 && height >= 1 && width <= PNG_MAX_SIDE && height <= PNG_MAX_SIDE)) {
+    throw new RangeError(`PNG size ${width}x${height} out of range`);
+  }
+  yield Buffer.concat([SIGNATURE, headerChunk(width, height, channels)]);
+  const stride = width * channels;
+  const deflate = createDeflate({ level: options.level ?? 6, chunkSize: 64 * 1024 });
+  let stopped = false;
+
+  const feed = async () => {
+    const previous = new Uint8Array(stride);
+    let rows = 0;
+    for (const strip of strips) {
+      const stop = options.shouldStop?.();
+      if (stop) throw stop;
+      if (strip.length % stride !== 0) throw new RangeError('strip is not a whole number of rows');
+      const count = strip.length / stride;
+      if (rows + count > height) throw new RangeError('more rows than the image height');
+      const filtered = Buffer.allocUnsafe(count * (stride + 1));
+      for (let r = 0; r < count; r++) {
+        const row = strip.subarray(r * stride, (r + 1) * stride);
+        filterRow(row, previous, channels, filtered, r * (stride + 1));
+        previous.set(row);
+      }
+      rows += count;
+      if (!deflate.write(filtered)) {
+        await drainOrClose(deflate);
+        if (stopped) return;
+      } else {
+        await new Promise((resolve) => setImmediate(resolve)); // let signals and I/O through
+      }
+      options.onRows?.(rows);
+    }
+    if (rows !== height) throw new RangeError(`got ${rows} rows for an image ${height} high`);
+    deflate.end();
+  };
+  const feeding = feed().catch((error: unknown) => {
+    deflate.destroy(error instanceof Error ? error : new Error(String(error)));
+  });
+
+  try {
+    for await (const data of deflate) yield chunk('IDAT', data as Buffer);
+  } finally {
+    stopped = true;
+    deflate.destroy();
+    await feeding;
+  }
+  yield chunk('IEND', new Uint8Array(0));
+}
+
+/** Writes a PNG file from strips of rows with bounded memory. */
+export async function writePngFile(
+  path: string,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  strips: Iterable<Uint8Array>,
+  options: PngStreamOptions = {},
+): Promise<void> {
+  await pipeline(Readable.from(pngBytes(width, height, channels, strips, options)), createWriteStream(path, { flags: 'wx' }));
+}
