@@ -1,0 +1,161 @@
+/** `nnimg decode IN [-o OUT.png|.jpg|.webp] [--width W | --height H | --scale S] [--quiet]` */
+import { stat } from 'node:fs/promises';
+import sharp from 'sharp';
+import { MAX_OUTPUT_SIDE, NnimgDecodeError, ParsedFile, parseNnimg, renderStrips, resolveOutputSize } from '../codec/decode.js';
+import { NnimgFormatError } from '../container/format.js';
+import { OutputFormat, outputFormatFor } from '../image/io.js';
+import { CliError, InterruptedError, UsageError } from './errors.js';
+import { optional, parseInteger, parsePositiveNumber } from './options.js';
+import {
+  Streams,
+  channelName,
+  checkOutputPath,
+  discardTemp,
+  formatSeconds,
+  readInputFile,
+  replaceExtension,
+  tempPathFor,
+  trackTemp,
+  writeAtomically,
+} from './output.js';
+import { writePngFile } from './png-writer.js';
+import { createProgress } from './progress.js';
+import { watchInterrupts } from './signals.js';
+
+export interface DecodeFlags {
+  output?: string;
+  width?: string;
+  height?: string;
+  scale?: string;
+  quiet?: boolean;
+}
+
+export interface DecodeSettings {
+  input: string;
+  output: string;
+  format: OutputFormat;
+  width?: number;
+  height?: number;
+  scale?: number;
+  quiet: boolean;
+}
+
+const COMMAND = 'decode';
+/** Largest side each output format can store (libwebp: 16383; JPEG: 65535). */
+const FORMAT_MAX_SIDE: Record<OutputFormat, number> = { png: MAX_OUTPUT_SIDE, jpeg: 65535, webp: 16383 };
+const FORMAT_NAME: Record<OutputFormat, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP' };
+/** JPEG and WebP quality of decoded outputs (as encodeRaster). */
+const LOSSY_QUALITY = 95;
+/** Show a progress bar for outputs of at least this many pixels. */
+const PROGRESS_PIXELS = 2 ** 22;
+
+export function decodeSettings(input: string, flags: DecodeFlags): DecodeSettings {
+  const side = (flag: string, raw: string) => parseInteger(flag, raw, 1, MAX_OUTPUT_SIDE, COMMAND);
+  const width = optional(flags.width, (raw) => side('--width', raw));
+  const height = optional(flags.height, (raw) => side('--height', raw));
+  const scale = optional(flags.scale, (raw) => parsePositiveNumber('--scale', raw, COMMAND));
+  if (scale !== undefined && (width !== undefined || height !== undefined)) {
+    throw new UsageError('give either --scale or --width/--height, not both', COMMAND);
+  }
+  const output = flags.output ?? replaceExtension(input, '.png');
+  const format = outputFormatFor(output);
+  if (!format) {
+    throw new UsageError(`cannot tell the output format from ${output}: name it .png, .jpg, .jpeg or .webp`, COMMAND);
+  }
+  return { input, output, format, width, height, scale, quiet: flags.quiet === true };
+}
+
+/** parseNnimg with the file name in front of container and payload errors. */
+export function parseNnimgFile(path: string, bytes: Uint8Array): ParsedFile {
+  try {
+    return parseNnimg(bytes);
+  } catch (error) {
+    if (error instanceof NnimgFormatError || error instanceof NnimgDecodeError) throw new CliError(`${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function runDecode(input: string, flags: DecodeFlags, streams: Streams): Promise<void> {
+  const started = performance.now();
+  const settings = decodeSettings(input, flags);
+  await checkOutputPath(settings.input, settings.output, COMMAND);
+  const { model } = parseNnimgFile(settings.input, await readInputFile(settings.input));
+
+  let size: { width: number; height: number };
+  try {
+    size = resolveOutputSize(model, { width: settings.width, height: settings.height, scale: settings.scale });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    if (settings.scale !== undefined) {
+      const w = Math.round(model.width * settings.scale);
+      const h = Math.round(model.height * settings.scale);
+      throw new UsageError(`--scale ${flags.scale} makes the output ${w}x${h}; each side must be from 1 to ${MAX_OUTPUT_SIDE}`, COMMAND);
+    }
+    throw new UsageError(error.message.replace(/^output/, 'the output'), COMMAND);
+  }
+  const maxSide = FORMAT_MAX_SIDE[settings.format];
+  if (size.width > maxSide || size.height > maxSide) {
+    throw new UsageError(
+      `${FORMAT_NAME[settings.format]} stores at most ${maxSide} pixels a side, not ${size.width}x${size.height}; choose a smaller size or a .png output`,
+      COMMAND,
+    );
+  }
+
+  const { width, height } = size;
+  const channels = model.channels as 1 | 3;
+  const progress = createProgress(
+    streams,
+    !settings.quiet && width * height >= PROGRESS_PIXELS,
+    height,
+    'decoding |{bar}| {percentage}% | {value}/{total} rows | ETA {eta_formatted}',
+    {},
+  );
+  const interrupts = watchInterrupts(() => progress.stop());
+  const pngOptions = {
+    shouldStop: () => (interrupts.requested ? new InterruptedError(interrupts.exitCode) : undefined),
+    onRows: (rows: number) => progress.update(rows),
+  };
+  try {
+    await writeAtomically(settings.output, async (temp) => {
+      const strips = renderStrips(model, width, height);
+      if (settings.format === 'png') {
+        await writePngFile(temp, width, height, channels, strips, pngOptions);
+        return;
+      }
+      // JPEG and WebP: stream a temporary PNG, then let libvips convert it reading sequentially,
+      // so memory stays bounded here too (sharp would buffer a whole raw input stream).
+      const png = tempPathFor(settings.output, '.png');
+      trackTemp(png);
+      try {
+        await writePngFile(png, width, height, channels, strips, pngOptions);
+        progress.stop();
+        const converter = sharp(png, { limitInputPixels: false, sequentialRead: true });
+        const encoder = settings.format === 'jpeg' ? converter.jpeg({ quality: LOSSY_QUALITY }) : converter.webp({ quality: LOSSY_QUALITY });
+        try {
+          await encoder.toFile(temp);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+          throw new CliError(`cannot write ${settings.output}: ${reason}`);
+        }
+      } finally {
+        await discardTemp(png);
+      }
+      if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
+    });
+    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
+  } catch (error) {
+    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
+    throw error;
+  } finally {
+    progress.stop();
+    interrupts.dispose();
+  }
+
+  if (!settings.quiet) {
+    const bytes = (await stat(settings.output)).size;
+    const seconds = (performance.now() - started) / 1000;
+    streams.stdout.write(
+      `wrote ${settings.output} (${width}x${height} ${channelName(channels)} ${FORMAT_NAME[settings.format]}, ${bytes} bytes, ${formatSeconds(seconds)})\n`,
+    );
+  }
+}

@@ -1,0 +1,151 @@
+/** `nnimg encode IN [-o OUT] [--bytes N | --quality Q] [--seed S] [--iterations N] [--quiet] [--json]` */
+import { basename } from 'node:path';
+import { EncodeResult, encode } from '../codec/encode.js';
+import { ImageInputError, RasterImage, readImage } from '../image/io.js';
+import { CliError, InterruptedError, UsageError } from './errors.js';
+import { parseInteger, optional } from './options.js';
+import {
+  Streams,
+  channelName,
+  checkOutputPath,
+  formatPsnr,
+  formatSeconds,
+  readInputFile,
+  replaceExtension,
+  writeFileAtomically,
+} from './output.js';
+import { createProgress } from './progress.js';
+import { watchInterrupts } from './signals.js';
+
+/** Raw flag values as commander gives them (strings), validated here. */
+export interface EncodeFlags {
+  output?: string;
+  bytes?: string;
+  quality?: string;
+  seed?: string;
+  iterations?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+export interface EncodeSettings {
+  input: string;
+  output: string;
+  bytes?: number;
+  quality?: number;
+  seed: number;
+  iterations?: number;
+  quiet: boolean;
+  json: boolean;
+}
+
+const COMMAND = 'encode';
+export const DEFAULT_QUALITY = 75;
+export const DEFAULT_SEED = 1;
+const MAX_ITERATIONS = 10_000_000;
+
+export function encodeSettings(input: string, flags: EncodeFlags): EncodeSettings {
+  if (flags.bytes !== undefined && flags.quality !== undefined) {
+    throw new UsageError('give either --bytes or --quality, not both', COMMAND);
+  }
+  return {
+    input,
+    output: flags.output ?? replaceExtension(input, '.nnimg'),
+    bytes: optional(flags.bytes, (raw) => parseInteger('--bytes', raw, 1, Number.MAX_SAFE_INTEGER, COMMAND)),
+    quality: optional(flags.quality, (raw) => parseInteger('--quality', raw, 1, 100, COMMAND)),
+    seed: optional(flags.seed, (raw) => parseInteger('--seed', raw, 0, 0xffffffff, COMMAND)) ?? DEFAULT_SEED,
+    iterations: optional(flags.iterations, (raw) => parseInteger('--iterations', raw, 1, MAX_ITERATIONS, COMMAND)),
+    quiet: flags.quiet === true,
+    json: flags.json === true,
+  };
+}
+
+/** readImage with the file name in front of its errors. */
+async function readImageFile(path: string): Promise<RasterImage> {
+  const bytes = await readInputFile(path);
+  try {
+    return await readImage(bytes);
+  } catch (error) {
+    if (error instanceof ImageInputError) throw new CliError(`${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function runEncode(input: string, flags: EncodeFlags, streams: Streams): Promise<void> {
+  const settings = encodeSettings(input, flags);
+  await checkOutputPath(settings.input, settings.output, COMMAND);
+  const image = await readImageFile(settings.input);
+
+  const progress = createProgress(
+    streams,
+    !settings.quiet && !settings.json,
+    1,
+    'encoding |{bar}| {value}/{total} it | PSNR {psnr} dB | ~{estimate} bytes | ETA {eta_formatted}',
+    { psnr: '-', estimate: '-' },
+  );
+  const interrupts = watchInterrupts(() => progress.stop());
+  let result: EncodeResult;
+  try {
+    result = await encode(image, {
+      bytes: settings.bytes,
+      quality: settings.bytes === undefined ? (settings.quality ?? DEFAULT_QUALITY) : undefined,
+      seed: settings.seed,
+      iterations: settings.iterations,
+      shouldStop: () => interrupts.requested,
+      onProgress: (p) => {
+        if (p.iteration === 1) progress.setTotal(p.iterations);
+        progress.update(p.iteration, { psnr: p.psnr.toFixed(2), estimate: p.estimatedBytes });
+      },
+    });
+    progress.stop();
+    // A stop requested after training (during the final fitting) still means: write nothing.
+    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
+    await writeFileAtomically(settings.output, result.file);
+    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
+  } catch (error) {
+    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
+    throw error;
+  } finally {
+    progress.stop();
+    interrupts.dispose();
+  }
+
+  if (settings.json) {
+    streams.stdout.write(`${JSON.stringify(encodeSummary(settings, result))}\n`);
+  } else if (!settings.quiet) {
+    streams.stdout.write(formatEncodeSummary(settings, result));
+  }
+}
+
+export function encodeSummary(settings: EncodeSettings, result: EncodeResult) {
+  return {
+    input: settings.input,
+    output: settings.output,
+    width: result.width,
+    height: result.height,
+    channels: result.channels,
+    bytes: result.bytes,
+    budgetBytes: settings.bytes ?? null,
+    quality: settings.bytes === undefined ? (settings.quality ?? DEFAULT_QUALITY) : null,
+    bitsPerPixel: result.bitsPerPixel,
+    // JSON has no Infinity: a lossless result reports null.
+    psnr: Number.isFinite(result.psnr) ? result.psnr : null,
+    seconds: result.seconds,
+    iterations: result.iterations,
+    seed: settings.seed,
+    model: result.model,
+    breakdown: result.breakdown,
+  };
+}
+
+function formatEncodeSummary(settings: EncodeSettings, result: EncodeResult): string {
+  const budget = settings.bytes !== undefined ? `budget ${settings.bytes} bytes` : `quality ${settings.quality ?? DEFAULT_QUALITY}`;
+  return [
+    `wrote ${settings.output} (${result.width}x${result.height} ${channelName(result.channels)} from ${basename(settings.input)}, ${budget})`,
+    `  bytes       ${result.bytes}`,
+    `  bits/pixel  ${result.bitsPerPixel.toFixed(4)}`,
+    `  PSNR        ${formatPsnr(result.psnr)}`,
+    `  time        ${formatSeconds(result.seconds)} (${result.iterations} iterations)`,
+    '',
+  ].join('\n');
+}

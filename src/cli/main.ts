@@ -1,0 +1,90 @@
+/** The `nnimg` program: commander setup, error reporting and exit codes. */
+import { Command, CommanderError } from 'commander';
+import { runDecode } from './decode-command.js';
+import { runEncode } from './encode-command.js';
+import { EXIT_OK, EXIT_USAGE, toFailure } from './errors.js';
+import { runInfo } from './info-command.js';
+import { Streams, packageVersion, printError, processStreams } from './output.js';
+
+const COMMANDS = ['encode', 'decode', 'info'];
+
+export function createProgram(streams: Streams = processStreams): Command {
+  const program = new Command('nnimg')
+    .description('Neural image codec: an image stored as a tiny overfitted network, decoded at any resolution.')
+    .version(packageVersion(), '-V, --version')
+    .configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+      outputError: () => {}, // reported by runCli as one "nnimg: ..." line
+    })
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .helpCommand(true)
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 runtime or codec error, 2 usage error, 130 interrupted (Ctrl-C).
+Run 'nnimg <command> --help' for a command's options.`,
+    );
+
+  program
+    .command('encode')
+    .description('fit a model to an image and write it as a .nnimg file')
+    .argument('<input>', 'image to encode (PNG, JPEG, WebP, TIFF, AVIF, GIF)')
+    .option('-o, --output <file>', 'output file (default: the input with extension .nnimg)')
+    .option('--bytes <n>', 'byte budget for the whole file (positive integer)')
+    .option('--quality <q>', 'constant quality from 1 to 100 instead of a budget (default 75)')
+    .option('--seed <s>', 'random seed, 0 to 4294967295: same seed and input give the same file (default 1)')
+    .option('--iterations <n>', 'training iterations (default: chosen from the image size)')
+    .option('--quiet', 'print nothing but errors')
+    .option('--json', 'print a JSON summary on stdout instead of text and progress')
+    .action((input: string, flags) => runEncode(input, flags, streams));
+
+  program
+    .command('decode')
+    .description('render a .nnimg file to PNG, JPEG or WebP at any size')
+    .argument('<input>', '.nnimg file to decode')
+    .option('-o, --output <file>', 'output image, .png, .jpg/.jpeg or .webp (default: the input with extension .png)')
+    .option('--width <w>', 'output width in pixels; alone, the height keeps the aspect ratio')
+    .option('--height <h>', 'output height in pixels; with --width, the exact output size')
+    .option('--scale <s>', 'scale factor against the native size (any positive number)')
+    .option('--quiet', 'print nothing but errors')
+    .action((input: string, flags) => runDecode(input, flags, streams));
+
+  program
+    .command('info')
+    .description('describe a .nnimg file: size, model and where its bytes go')
+    .argument('<input>', '.nnimg file')
+    .option('--json', 'print a JSON object instead of text')
+    .action((input: string, flags) => runInfo(input, flags, streams));
+
+  return program;
+}
+
+/** The subcommand named on the command line, for usage hints. */
+function commandIn(argv: readonly string[]): string {
+  return argv.slice(2).find((a) => COMMANDS.includes(a)) ?? '';
+}
+
+/** Runs the program on process-style argv (node, script, ...args); resolves to the exit code. */
+export async function runCli(argv: readonly string[] = process.argv, streams: Streams = processStreams): Promise<number> {
+  const program = createProgram(streams);
+  if (argv.length <= 2) {
+    streams.stderr.write(program.helpInformation());
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError && error.exitCode === 0) return EXIT_OK; // --help, --version
+    const failure = toFailure(error);
+    if (failure.hintCommand !== undefined) {
+      const command = failure.hintCommand || commandIn(argv);
+      failure.message += ` (see 'nnimg ${command ? `${command} ` : ''}--help')`;
+    }
+    printError(streams, failure.message);
+    if (process.env.NNIMG_DEBUG && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
+    return failure.exitCode;
+  }
+}
