@@ -222,6 +222,15 @@ describe('container', () => {
     expect(readContainer(rawFile(pack(valid))).header).toEqual(SMALL);
   });
 
+  it('accepts the wider MessagePack integer forms up to 32 bits (spec section 2)', () => {
+    // [0, 64, 48, 3, 6, [6]] with width as uint 32, height as uint 16, channels as int 8, levels as int 32.
+    const wide = [0x96, 0x00, 0xce, 0, 0, 0, 64, 0xcd, 0, 48, 0xd0, 3, 0xd2, 0, 0, 0, 6, 0x91, 0xcc, 6];
+    expect(readContainer(rawFile(wide)).header).toEqual(SMALL);
+    // The reference reader rejects the 64-bit forms (msgpackr gives a BigInt); the spec forbids writing them.
+    const wide64 = [0x96, 0x00, 0xcf, 0, 0, 0, 0, 0, 0, 0, 64, 48, 3, 6, 0x91, 6];
+    expect(formatError(() => readContainer(rawFile(wide64))).code).toBe('header');
+  });
+
   it('rejects header bytes that are not exactly one MessagePack value', () => {
     const header = Array.from(pack([0, 64, 48, 3, 6, [6]]));
     expect(formatError(() => readContainer(rawFile([...header, 0x00]))).code).toBe('header'); // trailing byte

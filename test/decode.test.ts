@@ -3,6 +3,7 @@
  * spec/nnimg.md alone (its own range decoder, Laplace tables, context rule and float64
  * synthesis), and checks the reference decoder against it.
  */
+import { readFileSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
@@ -582,5 +583,36 @@ describe('rendering', () => {
     expect(Array.from(decode(file, { width: 4, height: 1 }).data)).toEqual([0, 64, 191, 255]);
     // 1 wide: the centre, halfway: 0.5 * 255 = 127.5 -> 128.
     expect(Array.from(decode(file, { width: 1, height: 1 }).data)).toEqual([128]);
+  });
+});
+
+describe('spec/nnimg.md', () => {
+  it('the worked example of section 12 is what the reference writes and decodes', () => {
+    const text = readFileSync(new URL('../spec/nnimg.md', import.meta.url), 'utf8');
+    const line = text.split('\n').find((l) => l.startsWith('6e 6e 69 6d  01'));
+    expect(line).toBeDefined();
+    const bytes = Uint8Array.from(Buffer.from(line!.replace(/\s+/g, ''), 'hex'));
+    expect(text).toContain(`The file (${bytes.length} bytes)`);
+    const h = header(2, 1, 1, 1, []);
+    const model: QuantizedModel = {
+      latentStepIndex: 32,
+      layers: [{ weights: { stepExponent: 4, scaleIndex: 30, values: Int32Array.from([1]) }, biases: { stepExponent: 0, scaleIndex: 0, values: Int32Array.from([0]) } }],
+      grids: [{ scaleIndices: [30, 30, 30, 30, 30, 30], values: Int32Array.from([-8, 8]) }],
+    };
+    expect(Buffer.from(fileOf(h, model)).toString('hex')).toBe(Buffer.from(bytes).toString('hex'));
+    expect(parseNnimg(bytes).quantized).toEqual(model);
+    expect(specParse(bytes).grids[0].v).toEqual([-8, 8]);
+    expect(Array.from(decode(bytes).data)).toEqual([0, 255]);
+    expect(Array.from(decode(bytes, { width: 4, height: 1 }).data)).toEqual([0, 64, 191, 255]);
+    expect(Array.from(decode(bytes, { width: 1, height: 1 }).data)).toEqual([128]);
+  });
+
+  it('the header example of section 2 is what the reference writes', () => {
+    const text = readFileSync(new URL('../spec/nnimg.md', import.meta.url), 'utf8');
+    expect(text).toContain('`96 00 cd 02 58 cd 01 90 03 07 92 10 10`');
+    const file = writeContainer(header(600, 400, 3, 7, [16, 16]), new Uint8Array());
+    expect(Buffer.from(file.subarray(6, 19)).toString('hex')).toBe('9600cd0258cd0190030792' + '1010');
+    expect(file[5]).toBe(13);
+    expect(file.length).toBe(23);
   });
 });
