@@ -46,6 +46,8 @@ const FORMAT_MAX_SIDE: Record<OutputFormat, number> = { png: MAX_OUTPUT_SIDE, jp
 const FORMAT_NAME: Record<OutputFormat, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP' };
 /** JPEG and WebP quality of decoded outputs (as encodeRaster). */
 const LOSSY_QUALITY = 95;
+/** Larger JPEG outputs skip Huffman optimisation, which needs memory in proportion to the image. */
+const OPTIMISED_JPEG_PIXELS = 2 ** 24;
 /** Show a progress bar for outputs of at least this many pixels. */
 const PROGRESS_PIXELS = 2 ** 22;
 
@@ -123,14 +125,20 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
         return;
       }
       // JPEG and WebP: stream a temporary PNG, then let libvips convert it reading sequentially,
-      // so memory stays bounded here too (sharp would buffer a whole raw input stream).
+      // so JPEG memory stays bounded too (sharp would buffer a whole raw input stream). libwebp
+      // needs the whole picture in memory, but WebP is limited to 16383 pixels a side anyway.
       const png = tempPathFor(settings.output, '.png');
       trackTemp(png);
       try {
         await writePngFile(png, width, height, channels, strips, pngOptions);
         progress.stop();
         const converter = sharp(png, { limitInputPixels: false, sequentialRead: true });
-        const encoder = settings.format === 'jpeg' ? converter.jpeg({ quality: LOSSY_QUALITY }) : converter.webp({ quality: LOSSY_QUALITY });
+        // Huffman optimisation makes libjpeg hold every DCT coefficient: only for moderate sizes.
+        const optimiseCoding = width * height <= OPTIMISED_JPEG_PIXELS;
+        const encoder =
+          settings.format === 'jpeg'
+            ? converter.jpeg({ quality: LOSSY_QUALITY, optimiseCoding })
+            : converter.webp({ quality: LOSSY_QUALITY });
         try {
           await encoder.toFile(temp);
         } catch (error) {
