@@ -5,7 +5,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,9 +122,12 @@ describe('nnimg encode', () => {
   });
 
   it('refuses to write over its input', async () => {
-    const before = readFileSync(join(dir, 'crop.png'));
-    expectOneLineError(await nnimg('encode', 'crop.png', '-o', './crop.png', ...ITERATIONS), 2, /is the input/);
-    expect(readFileSync(join(dir, 'crop.png')).equals(before)).toBe(true);
+    // A PNG named .nnimg: the default output (same name, extension .nnimg) is the input itself.
+    copyFileSync(join(dir, 'crop.png'), join(dir, 'odd.nnimg'));
+    const before = readFileSync(join(dir, 'odd.nnimg'));
+    expectOneLineError(await nnimg('encode', 'odd.nnimg', ...ITERATIONS), 2, /is the input/);
+    expectOneLineError(await nnimg('encode', 'odd.nnimg', '-o', `../${basename(dir)}/odd.nnimg`, ...ITERATIONS), 2, /is the input/);
+    expect(readFileSync(join(dir, 'odd.nnimg')).equals(before)).toBe(true);
   });
 
   it('stops on SIGINT with exit 130 and writes nothing', async () => {
@@ -241,6 +244,7 @@ describe.concurrent('usage errors exit 2 with a one-line message', () => {
     ['--bytes with --quality', ['encode', 'crop.png', '--bytes', '600', '--quality', '50'], /either --bytes or --quality/],
     ['negative --seed', ['encode', 'crop.png', '--seed', '-1'], /--seed/],
     ['zero --iterations', ['encode', 'crop.png', '--iterations', '0'], /--iterations/],
+    ['image extension for the .nnimg output', ['encode', 'crop.png', '-o', 'out.jpg'], /name the output \.nnimg/],
     ['unknown option', ['encode', 'crop.png', '--fast'], /unknown option '--fast'/],
     ['missing input', ['encode'], /missing required argument/],
     ['extra argument', ['decode', 'crop.nnimg', 'more'], /too many arguments/],

@@ -80,8 +80,9 @@ export function parseNnimgFile(path: string, bytes: Uint8Array): ParsedFile {
 export async function runDecode(input: string, flags: DecodeFlags, streams: Streams): Promise<void> {
   const started = performance.now();
   const settings = decodeSettings(input, flags);
+  const bytes = await readInputFile(settings.input);
   await checkOutputPath(settings.input, settings.output, COMMAND);
-  const { model } = parseNnimgFile(settings.input, await readInputFile(settings.input));
+  const { model } = parseNnimgFile(settings.input, bytes);
 
   let size: { width: number; height: number };
   try {

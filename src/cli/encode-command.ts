@@ -1,7 +1,7 @@
 /** `nnimg encode IN [-o OUT] [--bytes N | --quality Q] [--seed S] [--iterations N] [--quiet] [--json]` */
 import { basename } from 'node:path';
 import { EncodeResult, encode } from '../codec/encode.js';
-import { ImageInputError, RasterImage, readImage } from '../image/io.js';
+import { ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { parseInteger, optional } from './options.js';
 import {
@@ -48,9 +48,13 @@ export function encodeSettings(input: string, flags: EncodeFlags): EncodeSetting
   if (flags.bytes !== undefined && flags.quality !== undefined) {
     throw new UsageError('give either --bytes or --quality, not both', COMMAND);
   }
+  const output = flags.output ?? replaceExtension(input, '.nnimg');
+  if (outputFormatFor(output) !== null) {
+    throw new UsageError(`${output} would hold a .nnimg file under an image extension; name the output .nnimg`, COMMAND);
+  }
   return {
     input,
-    output: flags.output ?? replaceExtension(input, '.nnimg'),
+    output,
     bytes: optional(flags.bytes, (raw) => parseInteger('--bytes', raw, 1, Number.MAX_SAFE_INTEGER, COMMAND)),
     quality: optional(flags.quality, (raw) => parseInteger('--quality', raw, 1, 100, COMMAND)),
     seed: optional(flags.seed, (raw) => parseInteger('--seed', raw, 0, 0xffffffff, COMMAND)) ?? DEFAULT_SEED,
@@ -61,8 +65,7 @@ export function encodeSettings(input: string, flags: EncodeFlags): EncodeSetting
 }
 
 /** readImage with the file name in front of its errors. */
-async function readImageFile(path: string): Promise<RasterImage> {
-  const bytes = await readInputFile(path);
+async function readImageFile(path: string, bytes: Uint8Array): Promise<RasterImage> {
   try {
     return await readImage(bytes);
   } catch (error) {
@@ -73,8 +76,9 @@ async function readImageFile(path: string): Promise<RasterImage> {
 
 export async function runEncode(input: string, flags: EncodeFlags, streams: Streams): Promise<void> {
   const settings = encodeSettings(input, flags);
+  const bytes = await readInputFile(settings.input);
   await checkOutputPath(settings.input, settings.output, COMMAND);
-  const image = await readImageFile(settings.input);
+  const image = await readImageFile(settings.input, bytes);
 
   const progress = createProgress(
     streams,
