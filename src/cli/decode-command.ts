@@ -123,6 +123,7 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       const strips = renderStrips(model, width, height);
       if (settings.format === 'png') {
         await writePngFile(temp, width, height, channels, strips, pngOptions);
+        if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
         return;
       }
       // JPEG and WebP: stream a temporary PNG, then let libvips convert it reading sequentially,
@@ -151,7 +152,6 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       }
       if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
     });
-    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
   } catch (error) {
     if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
     throw error;

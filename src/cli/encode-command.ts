@@ -105,7 +105,6 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
     // A stop requested after training (during the final fitting) still means: write nothing.
     if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
     await writeFileAtomically(settings.output, result.file);
-    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
   } catch (error) {
     if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
     throw error;
