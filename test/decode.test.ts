@@ -421,7 +421,10 @@ describe('payload parsing', () => {
     }
   });
 
-  it('throws NnimgDecodeError when the payload ends inside the model (valid CRC)', () => {
+  // Past its end the payload reads as zero bytes (the encoder trims them), so a payload cut short
+  // under a recomputed CRC is still a well-formed stream: it must decode to a model of the
+  // header's shape, never crash. (Accidental truncation is caught by the CRC; see container tests.)
+  it('decodes a payload cut short under a valid CRC into a model of the right shape', () => {
     const random = prng(24);
     const h = header(20, 20, 3, 4, [6]);
     const model = randomModel(random, h, { unusedChance: 0 });
@@ -429,7 +432,8 @@ describe('payload parsing', () => {
     expect(payload.length).toBeGreaterThan(40);
     for (const keep of [0, 1, 5, 20, Math.floor(payload.length / 2)]) {
       const cut = writeContainer(h, payload.subarray(0, keep));
-      expect(() => parseNnimg(cut), `payload cut to ${keep}`).toThrow(NnimgDecodeError);
+      const parsed = parseNnimg(cut);
+      expect(parsed.model.latents.map((l) => l.length), `payload cut to ${keep}`).toEqual(gridSizes(20, 20, 4).map((g) => g.width * g.height));
     }
   });
 
@@ -452,15 +456,13 @@ describe('payload parsing', () => {
     expect(spec.consumed).toBeGreaterThan(spec.payloadLength + 4 + 100);
   });
 
-  // BUG (certain): RangeEncoder.finish() drops *all* trailing zero bytes, but decodePayload
-  // rejects a payload as soon as the decoder has read more than 4 bytes past its end
-  // (RangeDecoder.overran). A valid stream whose last coded bytes are zeros is therefore refused
-  // with "payload ends inside the latent grids" / "payload ends before the model it describes".
-  it.fails('decodes a payload whose coded stream ends in a run of zero bytes (fails: bug in src/codec/bitstream.ts + range-coder.ts)', () => {
+  // RangeEncoder.finish() drops every trailing zero byte, however many: the decoder must read
+  // such a stream back (it once refused reads more than 4 bytes past the end).
+  it('decodes a payload whose coded stream ends in a run of zero bytes', () => {
     expect(parseNnimg(zeroTail.file).quantized).toEqual(zeroTail.model);
   });
 
-  it.fails('decodes every payload of thousands of random plausible models (fails: same bug, about 1 in 700)', () => {
+  it('decodes every payload of thousands of random plausible models', () => {
     const random = prng(25);
     const h = header(9, 7, 3, 3, [4]);
     const grids = gridSizes(9, 7, 3);

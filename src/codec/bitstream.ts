@@ -94,7 +94,6 @@ export function decodePayload(
   }));
   const decodedGrids: QuantizedGrid[] = new Array(grids.length);
   for (let level = grids.length - 1; level >= 0; level--) decodedGrids[level] = decodeGrid(decoder, grids[level]);
-  if (decoder.overran) throw new PayloadError('payload ends before the model it describes');
   return { latentStepIndex, layers, grids: decodedGrids };
 }
 
@@ -118,7 +117,6 @@ function decodeGrid(decoder: RangeDecoder, size: GridSize): QuantizedGrid {
   for (let y = 0; y < size.height; y++) {
     for (let x = 0; x < size.width; x++) {
       values[y * size.width + x] = decodeLaplace(decoder, tables[latentContext(values, size.width, x, y)]);
-      if (decoder.overran) throw new PayloadError('payload ends inside the latent grids');
     }
   }
   return { scaleIndices, values };

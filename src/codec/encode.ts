@@ -7,7 +7,7 @@ import { RasterImage } from '../image/io.js';
 import { defaultLevelCount, gridSizes } from '../model/geometry.js';
 import { UNIT_LATENT_STEP_INDEX } from '../model/model.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes, multiplyAddsPerPixel } from '../model/network.js';
-import { Trainer } from '../training/trainer.js';
+import { IterationResult, Trainer } from '../training/trainer.js';
 import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, encodePayload } from './bitstream.js';
 import { decode } from './decode.js';
 import { psnr } from './metrics.js';
@@ -132,27 +132,39 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   const latentTargetBits = () => Math.max(8, (options.bytes ?? 0) * BUDGET_AIM * 8 - containerBytes * 8 - weightBits - 64);
   let lambda = options.bytes !== undefined ? initialLambda((options.bytes * 8) / pixels) : lambdaForQuality(options.quality ?? 75);
 
-  for (let i = 0; i < iterations; i++) {
-    if (options.shouldStop?.()) throw new EncodeCancelledError();
-    const progress = i / iterations;
-    const proxy = progress < NOISE_PHASE ? 'noise' : 'round';
-    if (proxy === 'round' && i === Math.ceil(iterations * NOISE_PHASE)) {
-      weightBits = chooseWeightSteps(trainer, lambda).bits;
-    }
-    const result = trainer.iterate({ lambda, learningRate: learningRateAt(progress), proxy });
-    if (options.bytes !== undefined && progress > 0.05) {
-      // Dual ascent on lambda: raise it while the estimated rate is over target, lower it while under.
-      const ratio = result.latentBits / latentTargetBits();
-      lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
-    }
+  const budget = options.bytes;
+  const estimateBytes = (latentBits: number) => containerBytes + (weightBits + latentBits) / 8;
+  const weightCheckpoints = new Set([0.3, 0.6, NOISE_PHASE].map((p) => Math.ceil(iterations * p)));
+  const report = (iteration: number, total: number, result: IterationResult) =>
     options.onProgress?.({
-      iteration: i + 1,
-      iterations,
+      iteration,
+      iterations: total,
       psnr: 10 * Math.log10(1 / Math.max(result.mse, 1e-12)),
-      estimatedBytes: Math.round(containerBytes + (weightBits + result.latentBits) / 8),
+      estimatedBytes: Math.round(estimateBytes(result.roundedLatentBits)),
       elapsedSeconds: (performance.now() - started) / 1000,
     });
-    await new Promise((resolve) => setImmediate(resolve));
+  let last: IterationResult | undefined;
+  for (let i = 0; i < iterations; i++) {
+    await yieldToEventLoop(options);
+    const progress = i / iterations;
+    // The weights' real cost, measured a few times, sets how much of the budget the latents get.
+    if (weightCheckpoints.has(i)) weightBits = chooseWeightSteps(trainer, lambda).bits;
+    last = trainer.iterate({ lambda, learningRate: learningRateAt(progress), proxy: progress < NOISE_PHASE ? 'noise' : 'round' });
+    if (budget !== undefined && progress > 0.05) {
+      // Dual ascent on lambda: raise it while the file would be over target, lower it while under.
+      const ratio = last.roundedLatentBits / latentTargetBits();
+      lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
+    }
+    report(i + 1, iterations, last);
+  }
+  // Settle: a few more rounded iterations with a rising lambda while the estimate is over budget,
+  // so the last adjustment below rarely has to coarsen the trained latents.
+  const settleLimit = Math.max(10, Math.round(iterations * 0.1));
+  for (let extra = 0; budget !== undefined && last && extra < settleLimit && estimateBytes(last.roundedLatentBits) > budget * 0.99; extra++) {
+    await yieldToEventLoop(options);
+    lambda *= 1.15;
+    last = trainer.iterate({ lambda, learningRate: learningRateAt(1), proxy: 'round' });
+    report(iterations + extra + 1, iterations + settleLimit, last);
   }
 
   const layers = chooseWeightSteps(trainer, lambda).layers;
@@ -177,6 +189,12 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
     },
     model: { levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
   };
+}
+
+async function yieldToEventLoop(options: EncodeOptions): Promise<void> {
+  // Lets progress bars redraw and signals arrive between iterations.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (options.shouldStop?.()) throw new EncodeCancelledError();
 }
 
 function initialLambda(bitsPerPixel: number): number {

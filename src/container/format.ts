@@ -124,17 +124,19 @@ function parseHeader(fields: unknown): NnimgHeader {
   if (!Array.isArray(fields) || fields.length !== 6) throw bad('expected 6 fields');
   const [kind, width, height, channels, levels, hidden] = fields as unknown[];
   if (!isCount(kind, 0, MODEL_KINDS.length - 1)) throw bad(`unknown model kind ${String(kind)}`);
-  if (!isCount(width, 1, MAX_DIMENSION) || !isCount(height, 1, MAX_DIMENSION)) throw bad('image size out of range');
-  if (!Array.isArray(hidden) || hidden.length > MAX_HIDDEN_LAYERS || !hidden.every((h) => isCount(h, 1, MAX_HIDDEN_WIDTH))) {
-    throw bad('hidden layer widths out of range');
-  }
-  const header: NnimgHeader = { model: MODEL_KINDS[kind], width, height, channels: channels as number, levels: levels as number, hidden };
+  const header = { model: MODEL_KINDS[kind], width, height, channels, levels, hidden } as NnimgHeader;
   validateHeader(header);
   return header;
 }
 
+/** Every rule a header must meet, for writers and readers alike. */
 function validateHeader(h: NnimgHeader): void {
   const bad = (what: string) => new NnimgFormatError('header', `invalid header: ${what}`);
+  if (!MODEL_KINDS.includes(h.model)) throw bad(`unknown model kind ${String(h.model)}`);
+  if (!isCount(h.width, 1, MAX_DIMENSION) || !isCount(h.height, 1, MAX_DIMENSION)) throw bad(`image size ${h.width}x${h.height} out of range`);
+  if (!Array.isArray(h.hidden) || h.hidden.length > MAX_HIDDEN_LAYERS || !h.hidden.every((w) => isCount(w, 1, MAX_HIDDEN_WIDTH))) {
+    throw bad(`hidden layer widths must be 0 to ${MAX_HIDDEN_LAYERS} numbers from 1 to ${MAX_HIDDEN_WIDTH}`);
+  }
   if (h.width * h.height > MAX_PIXELS) throw bad(`${h.width}x${h.height} exceeds ${MAX_PIXELS} pixels`);
   if (h.channels !== 1 && h.channels !== 3) throw bad(`channels must be 1 or 3, not ${h.channels}`);
   if (!isCount(h.levels, 1, MAX_LEVELS)) throw bad(`latent levels out of range`);

@@ -79,12 +79,8 @@ export class RangeDecoder {
   }
 
   private nextByte(): number {
-    return this.pos < this.data.length ? this.data[this.pos++] : (this.pos++, 0);
-  }
-
-  /** True once the decoder has consumed more than the bytes present plus the coder's own lookahead. */
-  get overran(): boolean {
-    return this.pos > this.data.length + 4;
+    // The encoder drops trailing zero bytes: past the end, the stream reads as zeros.
+    return this.pos < this.data.length ? this.data[this.pos++] : 0;
   }
 
   /** The scaled target in [0, 2^totalBits); must be followed by consume() with the symbol found. */

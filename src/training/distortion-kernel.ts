@@ -29,7 +29,25 @@ export interface DistortionPass {
 }
 
 /** Returns the sum of squared errors over the visited pixels; gradients are of (sum / sampleCount). */
-export function runDistortionPass(pass: DistortionPass, sampleCount: number): number {
+export type DistortionKernel = (pass: DistortionPass, sampleCount: number) => number;
+
+/** Every level's column taps side by side: entry l * width + x is level l at column x. */
+export function columnTapTables(pass: DistortionPass): { col0: Int32Array; col1: Int32Array; colFrac: Float32Array } {
+  const { width } = pass;
+  const levels = pass.columnTaps.length;
+  const col0 = new Int32Array(levels * width);
+  const col1 = new Int32Array(levels * width);
+  const colFrac = new Float32Array(levels * width);
+  for (let l = 0; l < levels; l++) {
+    col0.set(pass.columnTaps[l].first, l * width);
+    col1.set(pass.columnTaps[l].second, l * width);
+    colFrac.set(pass.columnTaps[l].frac, l * width);
+  }
+  return { col0, col1, colFrac };
+}
+
+/** The reference kernel: plain loops over any network shape. */
+export const runDistortionPass: DistortionKernel = (pass, sampleCount) => {
   const { width, channels, target, widths, latents, latentGrad, gridOffsets, gridWidths, weights, biases, weightGrad, biasGrad, rows } = pass;
   const levels = widths[0];
   const layerCount = widths.length - 1;
@@ -53,14 +71,7 @@ export function runDistortionPass(pass: DistortionPass, sampleCount: number): nu
   const delta = new Float32Array(activations);
   const outputOffset = outputOffsets[layerCount - 1];
   const gradientScale = 2 / sampleCount;
-  const col0 = new Int32Array(levels * width);
-  const col1 = new Int32Array(levels * width);
-  const colFrac = new Float32Array(levels * width);
-  for (let l = 0; l < levels; l++) {
-    col0.set(pass.columnTaps[l].first, l * width);
-    col1.set(pass.columnTaps[l].second, l * width);
-    colFrac.set(pass.columnTaps[l].frac, l * width);
-  }
+  const { col0, col1, colFrac } = columnTapTables(pass);
   const row0 = new Int32Array(levels);
   const row1 = new Int32Array(levels);
   const rowFrac = new Float32Array(levels);
@@ -146,4 +157,4 @@ export function runDistortionPass(pass: DistortionPass, sampleCount: number): nu
     }
   }
   return squaredError;
-}
+};

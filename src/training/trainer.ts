@@ -6,7 +6,8 @@
 import { CONTEXT_COUNT, latentContexts } from '../entropy/latent-context.js';
 import { GridSize, axisTaps, gridSizes } from '../model/geometry.js';
 import { LayerShape, layerShapes } from '../model/network.js';
-import { DistortionPass, runDistortionPass } from './distortion-kernel.js';
+import { DistortionKernel, DistortionPass } from './distortion-kernel.js';
+import { distortionKernel } from './kernels.js';
 import { Random } from './random.js';
 import { RateTerms, laplaceBinRate } from './rate.js';
 
@@ -30,8 +31,10 @@ export interface IterationSettings {
 export interface IterationResult {
   /** Mean squared error over all samples, on [0, 1] values, under the proxy. */
   mse: number;
-  /** Estimated bits of all latents under the current entropy model. */
+  /** Estimated bits of all latents under the current entropy model, under the proxy. */
   latentBits: number;
+  /** Bits of the rounded latents under the current entropy model: what the file would spend. */
+  roundedLatentBits: number;
 }
 
 /** A trainable tensor with its gradient and Adam moments. */
@@ -58,6 +61,8 @@ const MIN_LOG_SCALE = Math.log(2 ** -6);
 const MAX_LOG_SCALE = Math.log(2 ** 9.75);
 const INITIAL_LOG_SCALE = Math.log(0.5);
 const SCALE_LEARNING_RATE_SCALE = 5;
+/** Latents must travel several units in a few hundred steps, further than the network's weights. */
+const LATENT_LEARNING_RATE_SCALE = Number(process.env.NNIMG_LATENT_LR ?? 6);
 
 export class Trainer {
   readonly grids: GridSize[];
@@ -80,6 +85,7 @@ export class Trainer {
   private readonly roundedLatents: Int32Array;
   private readonly contexts: Uint8Array;
   private readonly pass: DistortionPass;
+  private readonly kernel: DistortionKernel;
   private readonly random: Random;
   private adamStep = 0;
 
@@ -110,7 +116,7 @@ export class Trainer {
       for (let i = 0; i < s.inputs * s.outputs; i++) this.weights[w++] = spread * this.random.normal();
     });
     this.logScales = new Float32Array(levels * CONTEXT_COUNT).fill(INITIAL_LOG_SCALE);
-    this.latentParam = new Parameter(this.latents);
+    this.latentParam = new Parameter(this.latents, LATENT_LEARNING_RATE_SCALE);
     // The entropy model has few parameters and must follow the latents quickly.
     this.scaleParam = new Parameter(this.logScales, SCALE_LEARNING_RATE_SCALE);
     const weightParam = new Parameter(this.weights);
@@ -119,6 +125,7 @@ export class Trainer {
     this.proxyLatents = new Float32Array(latentCount);
     this.roundedLatents = new Int32Array(latentCount);
     this.contexts = new Uint8Array(latentCount);
+    this.kernel = distortionKernel([levels, ...hidden, target.channels]);
     this.pass = {
       width: target.width,
       height: target.height,
@@ -146,12 +153,12 @@ export class Trainer {
   iterate(settings: IterationSettings): IterationResult {
     for (const p of this.params) p.grad.fill(0);
     this.applyQuantizationProxy(settings.proxy);
-    const latentBits = this.accumulateRate(settings.lambda / this.pixelCount);
+    const { proxyBits: latentBits, roundedBits: roundedLatentBits } = this.accumulateRate(settings.lambda / this.pixelCount);
     const { width, height, channels } = this.target;
     const samples = width * height * channels;
-    const mse = runDistortionPass(this.pass, samples) / samples;
+    const mse = this.kernel(this.pass, samples) / samples;
     this.adamUpdate(settings.learningRate);
-    return { mse, latentBits };
+    return { mse, latentBits, roundedLatentBits };
   }
 
   /** Views of every layer's weights then biases: [w0, b0, w1, b1, ...]. */
@@ -196,7 +203,7 @@ export class Trainer {
       biasGrad: new Float64Array(biases.length),
       rows,
     };
-    return runDistortionPass(pass, samples) / samples;
+    return this.kernel(pass, samples) / samples;
   }
 
   private applyQuantizationProxy(proxy: QuantizationProxy): void {
@@ -212,26 +219,36 @@ export class Trainer {
     });
   }
 
-  /** Adds weight * d(bits)/d(param) to the latents' and scales' gradients; returns total bits. */
-  private accumulateRate(weight: number): number {
+  /**
+   * Adds weight * d(bits)/d(param) to the latents' and scales' gradients. Returns the total bits
+   * under the proxy and, for rate control, the bits the rounded latents would cost.
+   */
+  private accumulateRate(weight: number): { proxyBits: number; roundedBits: number } {
     const terms: RateTerms = { bits: 0, dBitsdValue: 0, dBitsdLogScale: 0 };
     const scales = Float64Array.from(this.logScales, (s) => Math.exp(s));
     const tailRatios = scales.map((b) => Math.exp(-1 / b));
     const scaleGrad = this.scaleParam.grad;
     const grad = this.latentParam.grad;
-    const { proxyLatents, contexts } = this;
+    const { proxyLatents, roundedLatents, contexts } = this;
+    const zeroBits = tailRatios.map((r) => -Math.log2(1 - Math.sqrt(r)));
+    // Bits of a rounded value q: the closed forms of laplaceBinRate at integers.
+    const nonZeroBits = scales.map((b, k) => (Math.LN2 - 0.5 / b - Math.log(1 - tailRatios[k])) / Math.LN2);
+    const bitsPerMagnitude = scales.map((b) => 1 / (b * Math.LN2));
     let totalBits = 0;
+    let roundedBits = 0;
     for (let l = 0; l < this.grids.length; l++) {
       const base = l * CONTEXT_COUNT;
       for (let i = this.gridOffsets[l]; i < this.gridOffsets[l + 1]; i++) {
         const k = base + contexts[i];
         laplaceBinRate(proxyLatents[i], scales[k], tailRatios[k], terms);
         totalBits += terms.bits;
+        const q = roundedLatents[i];
+        roundedBits += q === 0 ? zeroBits[k] : nonZeroBits[k] + (q < 0 ? -q : q) * bitsPerMagnitude[k];
         grad[i] += weight * terms.dBitsdValue;
         scaleGrad[k] += weight * terms.dBitsdLogScale;
       }
     }
-    return totalBits;
+    return { proxyBits: totalBits, roundedBits };
   }
 
   private adamUpdate(learningRate: number): void {
