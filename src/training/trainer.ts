@@ -62,7 +62,7 @@ const MAX_LOG_SCALE = Math.log(2 ** 9.75);
 const INITIAL_LOG_SCALE = Math.log(0.5);
 const SCALE_LEARNING_RATE_SCALE = 5;
 /** Latents must travel several units in a few hundred steps, further than the network's weights. */
-const LATENT_LEARNING_RATE_SCALE = Number(process.env.NNIMG_LATENT_LR ?? 6);
+const LATENT_LEARNING_RATE_SCALE = 6;
 
 export class Trainer {
   readonly grids: GridSize[];
