@@ -4,6 +4,7 @@
  */
 import { AxisTaps, axisTaps } from './geometry.js';
 import { Model } from './model.js';
+import { networkEvaluator } from './network-kernels.js';
 import { OUTPUT_OFFSET } from './network.js';
 
 export interface Renderer {
@@ -18,9 +19,10 @@ export function createRenderer(model: Model, outWidth: number, outHeight: number
   const inputs = new Float32Array(widest);
   const outputs = new Float32Array(widest);
   const channels = model.channels;
-  const rowBase0 = new Int32Array(levels);
-  const rowBase1 = new Int32Array(levels);
-  const rowFrac = new Float32Array(levels);
+  // Each output row first blends the two grid rows it falls between, per level; every pixel
+  // then needs only a horizontal interpolation within that blended row.
+  const blendedRows = model.grids.map((g) => new Float32Array(g.width));
+  const evaluate = networkEvaluator(model.layers);
 
   return {
     renderRows(rowStart, rowCount, out) {
@@ -28,22 +30,22 @@ export function createRenderer(model: Model, outWidth: number, outHeight: number
       let o = 0;
       for (let r = 0; r < rowCount; r++) {
         for (let l = 0; l < levels; l++) {
-          rowBase0[l] = rowTaps[l].first[r] * model.grids[l].width;
-          rowBase1[l] = rowTaps[l].second[r] * model.grids[l].width;
-          rowFrac[l] = rowTaps[l].frac[r];
+          const grid = model.latents[l];
+          const gridWidth = model.grids[l].width;
+          const upper = rowTaps[l].first[r] * gridWidth;
+          const lower = rowTaps[l].second[r] * gridWidth;
+          const fy = rowTaps[l].frac[r];
+          const blended = blendedRows[l];
+          for (let c = 0; c < gridWidth; c++) blended[c] = grid[upper + c] + fy * (grid[lower + c] - grid[upper + c]);
         }
         for (let x = 0; x < outWidth; x++) {
           for (let l = 0; l < levels; l++) {
-            const grid = model.latents[l];
+            const blended = blendedRows[l];
             const taps = columnTaps[l];
-            const c0 = taps.first[x];
-            const c1 = taps.second[x];
-            const fx = taps.frac[x];
-            const top = grid[rowBase0[l] + c0] + fx * (grid[rowBase0[l] + c1] - grid[rowBase0[l] + c0]);
-            const bottom = grid[rowBase1[l] + c0] + fx * (grid[rowBase1[l] + c1] - grid[rowBase1[l] + c0]);
-            inputs[l] = top + rowFrac[l] * (bottom - top);
+            const left = blended[taps.first[x]];
+            inputs[l] = left + taps.frac[x] * (blended[taps.second[x]] - left);
           }
-          evaluateNetwork(model, inputs, outputs);
+          evaluate(inputs, outputs);
           for (let c = 0; c < channels; c++) {
             const v = (outputs[c] + OUTPUT_OFFSET) * 255;
             out[o++] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
@@ -52,25 +54,4 @@ export function createRenderer(model: Model, outWidth: number, outHeight: number
       }
     },
   };
-}
-
-/** One forward pass; inputs is overwritten (it is the scratch for hidden activations). */
-function evaluateNetwork(model: Model, inputs: Float32Array, outputs: Float32Array): void {
-  const layers = model.layers;
-  let current = inputs;
-  let next = outputs;
-  for (let k = 0; k < layers.length; k++) {
-    const { weights, biases, shape } = layers[k];
-    const last = k === layers.length - 1;
-    for (let o = 0; o < shape.outputs; o++) {
-      let acc = biases[o];
-      const row = o * shape.inputs;
-      for (let i = 0; i < shape.inputs; i++) acc += weights[row + i] * current[i];
-      next[o] = last || acc > 0 ? acc : 0;
-    }
-    const swap = current;
-    current = next;
-    next = swap;
-  }
-  if (current !== outputs) outputs.set(current.subarray(0, model.channels));
 }
