@@ -75,7 +75,7 @@ export class EncodeCancelledError extends Error {
 
 /** Share of the training spent on the noise proxy; the rest trains on truly rounded latents. */
 const NOISE_PHASE = 0.9;
-const BASE_LEARNING_RATE = 0.01;
+const BASE_LEARNING_RATE = 0.02;
 /** Rate target as a share of the budget, leaving room for the estimate's error. */
 const BUDGET_AIM = 0.96;
 const FINEST_STEP_EXPONENT = 13;
