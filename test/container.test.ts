@@ -11,19 +11,10 @@ import {
   readContainer,
   writeContainer,
 } from '../src/container/format.js';
+import { prng } from './support/prng.js';
 
 const SMALL: NnimgHeader = { model: 'latent-grid', width: 64, height: 48, channels: 3, levels: 6, hidden: [6] };
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(n: number, seed: number): Uint8Array {
   const random = prng(seed);

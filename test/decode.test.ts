@@ -13,17 +13,8 @@ import { NnimgHeader, writeContainer } from '../src/container/format.js';
 import { gridSizes } from '../src/model/geometry.js';
 import { layerShapes } from '../src/model/network.js';
 import { createRenderer } from '../src/model/render.js';
+import { prng } from './support/prng.js';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Test models

@@ -13,17 +13,8 @@ import {
   nearestScaleIndex,
 } from '../src/entropy/laplace.js';
 import { RangeDecoder, RangeEncoder } from '../src/entropy/range-coder.js';
+import { prng } from './support/prng.js';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A rounded Laplace(0, b) sample. */
 function laplaceSample(random: () => number, b: number): number {

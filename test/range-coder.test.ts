@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RangeDecoder, RangeEncoder } from '../src/entropy/range-coder.js';
+import { prng } from './support/prng.js';
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A frequency table out of 2^totalBits; cumulative has one more entry than freqs. */
 interface Distribution {
