@@ -1,12 +1,13 @@
 /** The `nnimg` program: commander setup, error reporting and exit codes. */
 import { Command, CommanderError } from 'commander';
+import { runCompareCommand } from './compare-command.js';
 import { runDecode } from './decode-command.js';
 import { runEncode } from './encode-command.js';
 import { EXIT_OK, EXIT_USAGE, toFailure } from './errors.js';
 import { runInfo } from './info-command.js';
 import { Streams, packageVersion, printError, processStreams } from './output.js';
 
-const COMMANDS = ['encode', 'decode', 'info'];
+const COMMANDS = ['encode', 'decode', 'info', 'compare'];
 
 export function createProgram(streams: Streams = processStreams): Command {
   const program = new Command('nnimg')
@@ -57,6 +58,25 @@ Run 'nnimg <command> --help' for a command's options.`,
     .argument('<input>', '.nnimg file')
     .option('--json', 'print a JSON object instead of text')
     .action((input: string, flags) => runInfo(input, flags, streams));
+
+  program
+    .command('compare')
+    .description('bytes against quality: nnimg, JPEG, WebP and AVIF at matched file sizes, as a report')
+    .argument('<inputs...>', 'images, or folders of images')
+    .option('--bytes <list>', 'byte budgets, comma-separated (for example 1000,2000,4000,8000,16000,32000)')
+    .option('--codecs <list>', 'codecs to compare (default nnimg,jpeg,webp,avif)')
+    .option('-o, --out <dir>', 'report folder (default report)')
+    .option('--cache <dir>', 'cache of finished measurements, for resuming (default: cache/ in the report folder)')
+    .option('--iterations <n>', 'nnimg training iterations (default: chosen from the image size)')
+    .option('--seed <s>', 'nnimg random seed (default 1)')
+    .option('--hidden <list>', 'nnimg hidden layer widths, comma-separated (default: chosen from the budget)')
+    .option('--avif-effort <n>', 'AVIF encoder effort, 6 to 9 (default 6)')
+    .option('--view-budget <n>', 'budget shown in index.html (default: the middle budget)')
+    .option('--crop <n>', 'side of the crops in index.html, pixels (default 256)')
+    .option('--title <text>', 'title of the report')
+    .option('--publish <file.md>', 'also write a short page for publication (plot, BD-rates, means) with its plot beside it')
+    .option('--quiet', 'print nothing but errors')
+    .action((inputs: string[], flags) => runCompareCommand(inputs, flags, streams));
 
   return program;
 }

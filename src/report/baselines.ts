@@ -1,0 +1,179 @@
+/**
+ * The baseline codecs through sharp, at a byte budget: the highest quality setting whose file
+ * (container included) fits, at full size and after a Lanczos downscale by 2, 4 or 8 that the
+ * viewer undoes with a Lanczos upscale.
+ */
+import sharp from 'sharp';
+import type { RasterImage } from '../image/io.js';
+import { RgbImage, psnrRgb } from './metrics.js';
+
+export type BaselineCodec = 'jpeg' | 'webp' | 'avif';
+export const BASELINE_CODECS: readonly BaselineCodec[] = ['jpeg', 'webp', 'avif'];
+/** Downscale factors tried at every budget; 1 is full size. */
+export const SCALES = [1, 2, 4, 8] as const;
+
+export interface BaselineSettings {
+  /** AVIF encoder effort, 6 to 9 (default 6). */
+  avifEffort: number;
+}
+
+export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = { avifEffort: 6 };
+
+export const FILE_EXTENSIONS: Record<BaselineCodec | 'nnimg', string> = { nnimg: 'nnimg', jpeg: 'jpg', webp: 'webp', avif: 'avif' };
+
+/** The fixed encoder settings of each codec, as recorded in the report (the quality varies). */
+export function encoderSettings(codec: BaselineCodec, settings: BaselineSettings): Record<string, string | number | boolean> {
+  switch (codec) {
+    case 'jpeg':
+      return { encoder: 'mozjpeg (sharp)', mozjpeg: true, chromaSubsampling: '4:2:0' };
+    case 'webp':
+      return { encoder: 'libwebp (sharp)', effort: 6 };
+    case 'avif':
+      return { encoder: 'libaom via libheif (sharp)', effort: settings.avifEffort, chromaSubsampling: '4:2:0' };
+  }
+}
+
+/** Size after downscaling by `scale` (at least 1 pixel a side). */
+export function scaledSize(width: number, height: number, scale: number): { width: number; height: number } {
+  return { width: Math.max(1, Math.round(width / scale)), height: Math.max(1, Math.round(height / scale)) };
+}
+
+function rawInput(image: RasterImage) {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+}
+
+/** Downscales the image by `scale` with Lanczos (3 lobes) to 8-bit pixels; scale 1 returns it as it is. */
+export async function downscale(image: RasterImage, scale: number): Promise<RasterImage> {
+  if (scale === 1) return image;
+  const size = scaledSize(image.width, image.height, scale);
+  const { data, info } = await rawInput(image)
+    .resize(size.width, size.height, { kernel: 'lanczos3', fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: image.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/** Encodes 8-bit pixels with one codec at one quality (1..100). */
+export async function encodeBaseline(image: RasterImage, codec: BaselineCodec, quality: number, settings: BaselineSettings): Promise<Uint8Array> {
+  const input = rawInput(image);
+  let buffer: Buffer;
+  if (codec === 'jpeg') buffer = await input.jpeg({ quality, mozjpeg: true, chromaSubsampling: '4:2:0' }).toBuffer();
+  else if (codec === 'webp') buffer = await input.webp({ quality, effort: 6 }).toBuffer();
+  else buffer = await input.avif({ quality, effort: settings.avifEffort, chromaSubsampling: '4:2:0' }).toBuffer();
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/**
+ * Decodes a baseline file and, when it was made at a reduced size, upscales it back to
+ * width x height with Lanczos (3 lobes). Always 8-bit RGB.
+ */
+export async function decodeBaseline(file: Uint8Array, width: number, height: number): Promise<RgbImage> {
+  let pipeline = sharp(file);
+  const meta = await pipeline.metadata();
+  if (meta.width !== width || meta.height !== height) pipeline = pipeline.resize(width, height, { kernel: 'lanczos3', fit: 'fill' });
+  const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== width || info.height !== height) {
+    throw new Error(`decoded ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
+  }
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/** Memoised encodes of one image: probes at one quality are shared by every budget. */
+export class EncodeMemo {
+  private readonly scaled = new Map<number, Promise<RasterImage>>();
+  private readonly files = new Map<string, Promise<Uint8Array>>();
+
+  constructor(
+    readonly image: RasterImage,
+    readonly settings: BaselineSettings,
+  ) {}
+
+  scaledImage(scale: number): Promise<RasterImage> {
+    let image = this.scaled.get(scale);
+    if (!image) this.scaled.set(scale, (image = downscale(this.image, scale)));
+    return image;
+  }
+
+  encode(codec: BaselineCodec, scale: number, quality: number): Promise<Uint8Array> {
+    const key = `${codec}/${scale}/${quality}`;
+    let file = this.files.get(key);
+    if (!file) {
+      file = this.scaledImage(scale).then((image) => encodeBaseline(image, codec, quality, this.settings));
+      this.files.set(key, file);
+    }
+    return file;
+  }
+}
+
+export interface BaselineCandidate {
+  scale: number;
+  /** Encoded size of the scaled image. */
+  width: number;
+  height: number;
+  /** The highest quality whose file fits, or null when even quality 1 is over the budget. */
+  quality: number | null;
+  bytes: number | null;
+  /** After decoding and upscaling back to full size, against the original. */
+  psnr: number | null;
+  file: Uint8Array | null;
+  decoded: RgbImage | null;
+}
+
+/**
+ * The highest quality in 1..100 whose file fits the budget, by binary search (it assumes that the
+ * file size does not shrink as the quality rises, which holds for these encoders but for rare
+ * one-byte exceptions).
+ */
+export async function highestQualityThatFits(
+  memo: EncodeMemo,
+  codec: BaselineCodec,
+  scale: number,
+  budget: number,
+): Promise<{ quality: number; file: Uint8Array } | null> {
+  let low = 1;
+  let high = 100;
+  let best: { quality: number; file: Uint8Array } | null = null;
+  while (low <= high) {
+    const quality = (low + high) >> 1;
+    const file = await memo.encode(codec, scale, quality);
+    if (file.length <= budget) {
+      best = { quality, file };
+      low = quality + 1;
+    } else {
+      high = quality - 1;
+    }
+  }
+  return best;
+}
+
+/** Every scale's best fitting file for one codec and budget, decoded and measured. */
+export async function baselineCandidates(
+  memo: EncodeMemo,
+  reference: RgbImage,
+  codec: BaselineCodec,
+  budget: number,
+  scales: readonly number[] = SCALES,
+): Promise<BaselineCandidate[]> {
+  const candidates: BaselineCandidate[] = [];
+  for (const scale of scales) {
+    const size = scaledSize(reference.width, reference.height, scale);
+    const found = await highestQualityThatFits(memo, codec, scale, budget);
+    if (!found) {
+      candidates.push({ scale, ...size, quality: null, bytes: null, psnr: null, file: null, decoded: null });
+      continue;
+    }
+    const decoded = await decodeBaseline(found.file, reference.width, reference.height);
+    candidates.push({ scale, ...size, quality: found.quality, bytes: found.file.length, psnr: psnrRgb(reference, decoded), file: found.file, decoded });
+  }
+  return candidates;
+}
+
+/** The candidate with the highest PSNR (ties: the larger scale, i.e. full size first). */
+export function bestCandidate(candidates: readonly BaselineCandidate[]): BaselineCandidate | null {
+  let best: BaselineCandidate | null = null;
+  for (const candidate of candidates) {
+    if (candidate.psnr === null) continue;
+    if (!best || candidate.psnr > (best.psnr ?? -Infinity)) best = candidate;
+  }
+  return best;
+}
