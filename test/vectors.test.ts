@@ -1,0 +1,61 @@
+/**
+ * Conformance vectors (spec/vectors/, written by bench/make-vectors.ts): each file decodes, at
+ * each listed size, to pixels with exactly the listed SHA-256. Any change that alters decoding
+ * fails here.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decode, parseNnimg } from '../src/codec/decode.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const folder = join(root, 'spec', 'vectors');
+
+interface VectorEntry {
+  file: string;
+  width: number;
+  height: number;
+  channels: number;
+  sha256: string;
+  note: string;
+}
+
+const manifest = JSON.parse(readFileSync(join(folder, 'vectors.json'), 'utf8')) as { format: string; version: number; vectors: VectorEntry[] };
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+const file = (name: string) => new Uint8Array(readFileSync(join(folder, name)));
+
+describe('spec/vectors', () => {
+  it('lists every .nnimg file in the folder, and only those', () => {
+    expect(manifest).toMatchObject({ format: 'nnimg', version: 1 });
+    const listed = new Set(manifest.vectors.map((v) => v.file));
+    const present = readdirSync(folder).filter((name) => name.endsWith('.nnimg'));
+    expect([...listed].sort()).toEqual(present.sort());
+    expect(present.length).toBeGreaterThanOrEqual(5);
+    // RGB and grey, native and other output sizes.
+    expect(new Set(manifest.vectors.map((v) => v.channels))).toEqual(new Set([1, 3]));
+    expect(manifest.vectors.some((v) => {
+      const { header } = parseNnimg(file(v.file));
+      return header.width !== v.width || header.height !== v.height;
+    })).toBe(true);
+  });
+
+  it.each(manifest.vectors.map((v) => [`${v.file} at ${v.width}x${v.height}`, v] as const))('%s', (_name, vector) => {
+    expect(vector.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const image = decode(file(vector.file), { width: vector.width, height: vector.height });
+    expect(image.width).toBe(vector.width);
+    expect(image.height).toBe(vector.height);
+    expect(image.channels).toBe(vector.channels);
+    expect(sha256(image.data)).toBe(vector.sha256);
+  });
+
+  it('the spec example and the zero model decode to the samples the spec gives', () => {
+    const example = file('spec-example-2x1-grey.nnimg');
+    expect(Array.from(decode(example).data)).toEqual([0, 255]);
+    expect(Array.from(decode(example, { width: 4, height: 1 }).data)).toEqual([0, 64, 191, 255]);
+    expect(Array.from(decode(example, { width: 1, height: 1 }).data)).toEqual([128]);
+    const zero = decode(file('zero-64x48-grey.nnimg'));
+    expect(zero.data.every((v) => v === 128)).toBe(true);
+  });
+});
