@@ -9,10 +9,60 @@ import { PayloadError, QuantizedModel, decodePayload } from './bitstream.js';
 /** The largest output side the decoder renders. */
 export const MAX_OUTPUT_SIDE = 65536;
 
+/**
+ * Default limit on the pixels (width x height) of the model a file describes, and of an output
+ * decoded into memory. The format allows up to 2^27 pixels (spec section 10), which takes about
+ * 1.4 GB of latent grids; a 25-byte file can claim that much. 2^26 is also the encoder's default
+ * input limit, so every file nnimg encodes with default settings decodes with default settings.
+ */
+export const DEFAULT_MAX_DECODE_PIXELS = 2 ** 26;
+
+/**
+ * 'payload': the range-coded data is invalid (for example an escape code that is too long).
+ * 'limit': the file (or the requested output) is larger than the decoder was allowed to allocate;
+ * `pixels` and `limit` say by how much, and a larger `maxPixels` option accepts it.
+ */
+export type DecodeErrorCode = 'payload' | 'limit';
+
 export class NnimgDecodeError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: DecodeErrorCode = 'payload',
+    /** For 'limit': the pixels asked for, and the limit in force. */
+    readonly pixels?: number,
+    readonly limit?: number,
+  ) {
     super(message);
     this.name = 'NnimgDecodeError';
+  }
+}
+
+export interface DecodeLimits {
+  /**
+   * Refuse files whose image (width x height in the header) has more pixels than this, before
+   * allocating the model; decode() also refuses outputs larger than this. A positive whole number
+   * or Infinity; default DEFAULT_MAX_DECODE_PIXELS.
+   */
+  maxPixels?: number;
+}
+
+function maxPixelsOf(limits: DecodeLimits): number {
+  const limit = limits.maxPixels ?? DEFAULT_MAX_DECODE_PIXELS;
+  if (!(limit === Infinity || (Number.isSafeInteger(limit) && limit >= 1))) {
+    throw new RangeError(`maxPixels must be a positive whole number or Infinity, not ${limit}`);
+  }
+  return limit;
+}
+
+function checkPixels(what: string, width: number, height: number, limit: number): void {
+  const pixels = width * height;
+  if (pixels > limit) {
+    throw new NnimgDecodeError(
+      `${what} is ${width}x${height} (${pixels} pixels), over the decoder's limit of ${limit} pixels`,
+      'limit',
+      pixels,
+      limit,
+    );
   }
 }
 
@@ -24,9 +74,16 @@ export interface ParsedFile {
   overheadBytes: number;
 }
 
-/** Parses and entropy-decodes a file. Throws NnimgFormatError or NnimgDecodeError on bad input. */
-export function parseNnimg(bytes: Uint8Array): ParsedFile {
+/**
+ * Parses and entropy-decodes a file. Throws NnimgFormatError or NnimgDecodeError on bad input,
+ * NnimgDecodeError with code 'limit' when the image has more than `maxPixels` pixels (checked
+ * before the model is allocated). Work and memory are proportional to the model size, which the
+ * header fixes: about 4/3 x width x height latents, 8 bytes each.
+ */
+export function parseNnimg(bytes: Uint8Array, limits: DecodeLimits = {}): ParsedFile {
+  const maxPixels = maxPixelsOf(limits);
   const { header, payload, overheadBytes } = readContainer(bytes);
+  checkPixels('the image', header.width, header.height, maxPixels);
   const { grids, shapes } = modelShapes(header);
   let quantized: QuantizedModel;
   try {
@@ -88,10 +145,15 @@ export function* renderStrips(model: Model, width: number, height: number): Gene
   }
 }
 
-/** Decodes a whole file into memory at the requested size (for moderate sizes; see renderStrips). */
-export function decode(bytes: Uint8Array, request: OutputSize = {}): RasterImage {
-  const { model } = parseNnimg(bytes);
+/**
+ * Decodes a whole file into memory at the requested size. For moderate sizes: the output may have
+ * at most `maxPixels` pixels too (see renderStrips for large outputs in bounded memory).
+ */
+export function decode(bytes: Uint8Array, request: OutputSize & DecodeLimits = {}): RasterImage {
+  const maxPixels = maxPixelsOf(request);
+  const { model } = parseNnimg(bytes, { maxPixels });
   const { width, height } = resolveOutputSize(model, request);
+  checkPixels('the requested output', width, height, maxPixels);
   const data = new Uint8Array(width * height * model.channels);
   let at = 0;
   for (const strip of renderStrips(model, width, height)) {
