@@ -1,8 +1,16 @@
 /** `nnimg decode IN [-o OUT.png|.jpg|.webp] [--width W | --height H | --scale S] [--quiet]` */
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { MAX_OUTPUT_SIDE, NnimgDecodeError, ParsedFile, parseNnimg, renderStrips, resolveOutputSize } from '../codec/decode.js';
-import { NnimgFormatError } from '../container/format.js';
+import {
+  DEFAULT_MAX_DECODE_PIXELS,
+  MAX_OUTPUT_SIDE,
+  NnimgDecodeError,
+  ParsedFile,
+  parseNnimg,
+  renderStrips,
+  resolveOutputSize,
+} from '../codec/decode.js';
+import { MAX_PIXELS, NnimgFormatError } from '../container/format.js';
 import { OutputFormat, outputFormatFor } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { optional, parseInteger, parsePositiveNumber } from './options.js';
@@ -27,6 +35,7 @@ export interface DecodeFlags {
   width?: string;
   height?: string;
   scale?: string;
+  maxPixels?: string;
   quiet?: boolean;
 }
 
@@ -37,6 +46,8 @@ export interface DecodeSettings {
   width?: number;
   height?: number;
   scale?: number;
+  /** Files whose image has more pixels are refused before the model is allocated. */
+  maxPixels: number;
   quiet: boolean;
 }
 
@@ -64,14 +75,22 @@ export function decodeSettings(input: string, flags: DecodeFlags): DecodeSetting
   if (!format) {
     throw new UsageError(`cannot tell the output format from ${output}: name it .png, .jpg, .jpeg or .webp`, COMMAND);
   }
-  return { input, output, format, width, height, scale, quiet: flags.quiet === true };
+  return { input, output, format, width, height, scale, maxPixels: maxPixelsSetting(flags.maxPixels, COMMAND), quiet: flags.quiet === true };
+}
+
+/** The --max-pixels flag of decode and info: 1 .. 2^27 (the format's own limit). */
+export function maxPixelsSetting(raw: string | undefined, command: string): number {
+  return optional(raw, (value) => parseInteger('--max-pixels', value, 1, MAX_PIXELS, command)) ?? DEFAULT_MAX_DECODE_PIXELS;
 }
 
 /** parseNnimg with the file name in front of container and payload errors. */
-export function parseNnimgFile(path: string, bytes: Uint8Array): ParsedFile {
+export function parseNnimgFile(path: string, bytes: Uint8Array, maxPixels = DEFAULT_MAX_DECODE_PIXELS): ParsedFile {
   try {
-    return parseNnimg(bytes);
+    return parseNnimg(bytes, { maxPixels });
   } catch (error) {
+    if (error instanceof NnimgDecodeError && error.code === 'limit') {
+      throw new CliError(`${path}: ${error.message}; raise the limit with --max-pixels ${error.pixels} if you trust the file`);
+    }
     if (error instanceof NnimgFormatError || error instanceof NnimgDecodeError) throw new CliError(`${path}: ${error.message}`);
     throw error;
   }
@@ -82,7 +101,7 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
   const settings = decodeSettings(input, flags);
   const bytes = await readInputFile(settings.input);
   await checkOutputPath(settings.input, settings.output, COMMAND);
-  const { model } = parseNnimgFile(settings.input, bytes);
+  const { model } = parseNnimgFile(settings.input, bytes, settings.maxPixels);
 
   let size: { width: number; height: number };
   try {

@@ -1,7 +1,8 @@
 /** `nnimg encode IN [-o OUT] [--bytes N | --quality Q] [--seed S] [--iterations N] [--quiet] [--json]` */
 import { basename } from 'node:path';
 import { EncodeResult, encode } from '../codec/encode.js';
-import { ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
+import { MAX_DIMENSION, MAX_PIXELS } from '../container/format.js';
+import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { parseInteger, optional } from './options.js';
 import {
@@ -24,6 +25,7 @@ export interface EncodeFlags {
   quality?: string;
   seed?: string;
   iterations?: string;
+  maxPixels?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -35,6 +37,8 @@ export interface EncodeSettings {
   quality?: number;
   seed: number;
   iterations?: number;
+  /** Input images with more pixels are refused before they are decoded. */
+  maxPixels: number;
   quiet: boolean;
   json: boolean;
 }
@@ -59,26 +63,47 @@ export function encodeSettings(input: string, flags: EncodeFlags): EncodeSetting
     quality: optional(flags.quality, (raw) => parseInteger('--quality', raw, 1, 100, COMMAND)),
     seed: optional(flags.seed, (raw) => parseInteger('--seed', raw, 0, 0xffffffff, COMMAND)) ?? DEFAULT_SEED,
     iterations: optional(flags.iterations, (raw) => parseInteger('--iterations', raw, 1, MAX_ITERATIONS, COMMAND)),
+    maxPixels: optional(flags.maxPixels, (raw) => parseInteger('--max-pixels', raw, 1, MAX_PIXELS, COMMAND)) ?? DEFAULT_MAX_INPUT_PIXELS,
     quiet: flags.quiet === true,
     json: flags.json === true,
   };
 }
 
-/** readImage with the file name in front of its errors. */
-async function readImageFile(path: string, bytes: Uint8Array): Promise<RasterImage> {
+/**
+ * readImage with the file name in front of its errors and notes; refuses, before any training,
+ * images larger than a .nnimg file can describe.
+ */
+async function readImageFile(path: string, bytes: Uint8Array, settings: EncodeSettings, streams: Streams): Promise<RasterImage> {
+  let image: RasterImage;
   try {
-    return await readImage(bytes);
+    image = await readImage(bytes, {
+      maxPixels: settings.maxPixels,
+      onNote: (note) => {
+        if (!settings.quiet) streams.stderr.write(`nnimg: note: ${path}: ${note}\n`);
+      },
+    });
   } catch (error) {
-    if (error instanceof ImageInputError) throw new CliError(`${path}: ${error.message}`);
-    throw error;
+    if (!(error instanceof ImageInputError)) throw error;
+    if (error.code === 'too-large' && error.pixels !== undefined) {
+      const hint =
+        error.pixels <= MAX_PIXELS
+          ? `raise the limit with --max-pixels ${error.pixels} if you trust the file`
+          : `.nnimg files hold at most ${MAX_PIXELS} pixels`;
+      throw new CliError(`${path}: ${error.message}; ${hint}`);
+    }
+    throw new CliError(`${path}: ${error.message}`);
   }
+  if (image.width > MAX_DIMENSION || image.height > MAX_DIMENSION) {
+    throw new CliError(`${path}: the image is ${image.width}x${image.height}; .nnimg files hold at most ${MAX_DIMENSION} pixels a side`);
+  }
+  return image;
 }
 
 export async function runEncode(input: string, flags: EncodeFlags, streams: Streams): Promise<void> {
   const settings = encodeSettings(input, flags);
   const bytes = await readInputFile(settings.input);
   await checkOutputPath(settings.input, settings.output, COMMAND);
-  const image = await readImageFile(settings.input, bytes);
+  const image = await readImageFile(settings.input, bytes, settings, streams);
 
   const progress = createProgress(
     streams,

@@ -5,11 +5,12 @@ import { CONTEXT_COUNT, latentContext } from '../entropy/latent-context.js';
 import { GridSize } from '../model/geometry.js';
 import { latentStep } from '../model/model.js';
 import { multiplyAddsPerPixel } from '../model/network.js';
-import { parseNnimgFile } from './decode-command.js';
+import { maxPixelsSetting, parseNnimgFile } from './decode-command.js';
 import { Streams, channelName, readInputFile } from './output.js';
 
 export interface InfoFlags {
   json?: boolean;
+  maxPixels?: string;
 }
 
 export interface LayerBits {
@@ -97,8 +98,9 @@ export function payloadBits(quantized: QuantizedModel, grids: readonly GridSize[
 }
 
 export async function runInfo(input: string, flags: InfoFlags, streams: Streams): Promise<void> {
+  const maxPixels = maxPixelsSetting(flags.maxPixels, 'info');
   const bytes = await readInputFile(input);
-  const parsed = parseNnimgFile(input, bytes);
+  const parsed = parseNnimgFile(input, bytes, maxPixels);
   const { header, quantized, model, payloadBytes, overheadBytes } = parsed;
   const shapes = model.layers.map((l) => l.shape);
   const bits = payloadBits(quantized, model.grids, payloadBytes);

@@ -1,5 +1,7 @@
 /** The `nnimg` program: commander setup, error reporting and exit codes. */
 import { Command, CommanderError } from 'commander';
+import { DEFAULT_MAX_DECODE_PIXELS } from '../codec/decode.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../image/io.js';
 import { runCompareCommand } from './compare-command.js';
 import { runDecode } from './decode-command.js';
 import { runEncode } from './encode-command.js';
@@ -37,6 +39,7 @@ Run 'nnimg <command> --help' for a command's options.`,
     .option('--quality <q>', 'constant quality from 1 to 100 instead of a budget (default 75)')
     .option('--seed <s>', 'random seed, 0 to 4294967295: same seed and input give the same file (default 1)')
     .option('--iterations <n>', 'training iterations (default: chosen from the image size)')
+    .option('--max-pixels <n>', `refuse input images with more pixels than this (default ${DEFAULT_MAX_INPUT_PIXELS})`)
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print a JSON summary on stdout instead of text and progress')
     .action((input: string, flags) => runEncode(input, flags, streams));
@@ -49,6 +52,7 @@ Run 'nnimg <command> --help' for a command's options.`,
     .option('--width <w>', 'output width in pixels; alone, the height keeps the aspect ratio')
     .option('--height <h>', 'output height in pixels; with --width, the exact output size')
     .option('--scale <s>', 'scale factor against the native size (any positive number)')
+    .option('--max-pixels <n>', `refuse files whose image has more pixels than this (default ${DEFAULT_MAX_DECODE_PIXELS})`)
     .option('--quiet', 'print nothing but errors')
     .action((input: string, flags) => runDecode(input, flags, streams));
 
@@ -57,6 +61,7 @@ Run 'nnimg <command> --help' for a command's options.`,
     .description('describe a .nnimg file: size, model and where its bytes go')
     .argument('<input>', '.nnimg file')
     .option('--json', 'print a JSON object instead of text')
+    .option('--max-pixels <n>', `refuse files whose image has more pixels than this (default ${DEFAULT_MAX_DECODE_PIXELS})`)
     .action((input: string, flags) => runInfo(input, flags, streams));
 
   program

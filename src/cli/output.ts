@@ -119,19 +119,24 @@ export async function checkOutputPath(input: string, output: string, command: st
   if (sameFile(input, output)) {
     throw new UsageError(`the output ${output} is the input file; choose another path with -o`, command);
   }
+  // A path that names no possible file is a usage error (exit 2, with a hint); a folder that
+  // exists but cannot be written is a runtime one (exit 1).
   const folder = dirname(resolve(output));
   try {
     const info = await stat(folder);
-    if (!info.isDirectory()) throw new CliError(`cannot write ${output}: ${dirname(output)} is not a folder`);
+    if (!info.isDirectory()) throw new UsageError(`cannot write ${output}: ${dirname(output)} is not a folder`, command);
     await access(folder, constants.W_OK);
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(describeSystemError('write', output, error).replace(/: no such file or directory$/, ': its folder does not exist'));
+    if (error instanceof UsageError) throw error;
+    const code = isSystemError(error) ? error.code : undefined;
+    if (code === 'ENOENT') throw new UsageError(`cannot write ${output}: the folder ${dirname(output)} does not exist`, command);
+    if (code === 'ENOTDIR') throw new UsageError(`cannot write ${output}: ${dirname(output)} is not a folder`, command);
+    throw new CliError(describeSystemError('write', output, error));
   }
   try {
-    if ((await stat(output)).isDirectory()) throw new CliError(`cannot write ${output}: it is a folder`);
+    if ((await stat(output)).isDirectory()) throw new UsageError(`cannot write ${output}: it is a folder`, command);
   } catch (error) {
-    if (error instanceof CliError) throw error;
+    if (error instanceof UsageError) throw error;
     // does not exist yet: fine
   }
 }
