@@ -38,8 +38,10 @@ export function scaledSize(width: number, height: number, scale: number): { widt
   return { width: Math.max(1, Math.round(width / scale)), height: Math.max(1, Math.round(height / scale)) };
 }
 
+/** The pixels as a sharp pipeline; a grey image stays grey (sharp would otherwise write sRGB). */
 function rawInput(image: RasterImage) {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+  const input = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+  return image.channels === 1 ? input.toColourspace('b-w') : input;
 }
 
 /** Downscales the image by `scale` with Lanczos (3 lobes) to 8-bit pixels; scale 1 returns it as it is. */
@@ -50,10 +52,11 @@ export async function downscale(image: RasterImage, scale: number): Promise<Rast
     .resize(size.width, size.height, { kernel: 'lanczos3', fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
+  if (info.channels !== image.channels) throw new Error(`downscale gave ${info.channels} channels for ${image.channels}`);
   return { width: info.width, height: info.height, channels: image.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-/** Encodes 8-bit pixels with one codec at one quality (1..100). */
+/** Encodes 8-bit pixels with one codec at one quality (1..100); grey images as greyscale JPEG. */
 export async function encodeBaseline(image: RasterImage, codec: BaselineCodec, quality: number, settings: BaselineSettings): Promise<Uint8Array> {
   const input = rawInput(image);
   let buffer: Buffer;

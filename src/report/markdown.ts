@@ -118,8 +118,9 @@ function settingsText(report: CompareReport): string {
       'and upscaled back with Lanczos after decoding; "best" is the highest PSNR of full size and these.',
     `- Sizes are the real file sizes, container included; bits per pixel = bytes x 8 / (width x height of the original).`,
     '- Quality is measured on the decoded pixels (upscaled where downscaled) against the original: PSNR over the RGB samples of each image, ' +
-      'then the mean over images (as CompressAI reports it); SSIM by ssim.js with the reference method (Gaussian 11x11 window on luma, ' +
-      "automatic downsampling as in Wang et al.'s ssim.m).",
+      'then the mean over images (as CompressAI reports it; an exact reconstruction counts as 100 dB); SSIM by ssim.js with the reference ' +
+      "method (Gaussian 11x11 window on luma, automatic downsampling as in Wang et al.'s ssim.m). Grey images are coded as grey where the " +
+      'codec can (nnimg, JPEG) and compared as RGB with three equal channels.',
     '- BD-rate: Bjontegaard delta rate of nnimg against each baseline, from cubic fits of log-rate against PSNR integrated over the PSNR ' +
       'range both curves cover; negative means nnimg needs fewer bytes for the same PSNR. Mean curves use the budgets at which every image has a point.',
     `- Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.platform}; Node ${report.versions.node}; ` +
@@ -141,6 +142,11 @@ export function reportMarkdown(report: CompareReport, options: MarkdownOptions):
   );
   if (options.regenerate) parts.push(`${options.regenerate}\n`);
   parts.push(`![Rate-distortion: bits per pixel against PSNR](${options.plotPng})\n\n(SVG: [${options.plotSvg}](${options.plotSvg}))\n`);
+  parts.push(
+    `JPEG, WebP and AVIF: at each budget, the best PSNR of the image at full size and downscaled by ${settings.scales.filter((x) => x !== 1).join(', ')} ` +
+      '(Lanczos) then upscaled back after decoding, which is what a user short of bytes would do; "full size": without downscaling, ' +
+      'missing where even the lowest quality setting is over the budget.\n',
+  );
   parts.push('## BD-rate of nnimg\n');
   parts.push('Negative: nnimg needs that much fewer bytes than the baseline for the same PSNR; positive: that much more.\n');
   parts.push(bdTable(report) + '\n');

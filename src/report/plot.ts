@@ -46,12 +46,11 @@ export function plotSpec(rows: PlotRow[], title: string, imageCount: number): To
     height: 380,
     background: 'white',
     data: { values: rows as unknown as Record<string, unknown>[] },
-    mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 2 },
     encoding: {
       x: {
         field: 'bitsPerPixel',
         type: 'quantitative',
-        scale: { type: 'log' },
+        scale: { type: 'log', nice: false, padding: 12 },
         title: 'bits per pixel (log scale)',
       },
       y: { field: 'psnr', type: 'quantitative', scale: { zero: false }, title: 'PSNR over RGB (dB)' },
@@ -61,16 +60,23 @@ export function plotSpec(rows: PlotRow[], title: string, imageCount: number): To
         title: 'codec',
         scale: { domain: codecs, range: codecs.map((c) => COLOURS[c] ?? '#888888') },
       },
-      strokeDash: {
-        field: 'variant',
-        type: 'nominal',
-        title: 'baseline',
-        scale: { domain: [VARIANT_BEST, VARIANT_FULL], range: [[1, 0], [5, 4]] },
-        legend: { symbolType: 'stroke', symbolStrokeColor: '#444444', symbolStrokeWidth: 2, symbolSize: 300, labelLimit: 320 },
-      },
-      detail: { field: 'variant' },
-      order: { field: 'bitsPerPixel', type: 'quantitative' },
     },
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: {
+          strokeDash: {
+            field: 'variant',
+            type: 'nominal',
+            title: 'baselines',
+            scale: { domain: [VARIANT_BEST, VARIANT_FULL], range: [[1, 0], [6, 4]] },
+            legend: { symbolType: 'stroke', symbolStrokeColor: '#444444', symbolStrokeWidth: 2, symbolSize: 400, labelLimit: 320 },
+          },
+          order: { field: 'bitsPerPixel', type: 'quantitative' },
+        },
+      },
+      { mark: { type: 'point', filled: true, size: 40, opacity: 1 } },
+    ],
   };
 }
 
