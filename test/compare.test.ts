@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { decode } from '../src/index.js';
 import { bdRate } from '../src/report/bd-rate.js';
+import { codeDigest } from '../src/report/cache.js';
 import { CompareInterruptedError, runCompare } from '../src/report/runner.js';
 import { meanCurve } from '../src/report/summary.js';
 import type { CompareReport, Measurement } from '../src/report/types.js';
@@ -186,6 +187,18 @@ describe('nnimg compare', () => {
     const strip = (ms: Measurement[]) => ms.map((m) => [m.codec, m.budget, m.best!.bytes, m.best!.psnr]);
     expect(strip(again.report.measurements)).toEqual(strip(resumed.report.measurements));
     expect(strip(again.report.measurements)).toEqual(strip(report.measurements.filter((m) => m.image === 'coffee-crop.png')));
+  });
+
+  it('keys nnimg results to the encoder code, so a changed encoder is measured again', async () => {
+    const code = join(dir, 'code');
+    mkdirSync(code);
+    writeFileSync(join(code, 'encode.js'), 'export const a = 1;');
+    writeFileSync(join(code, 'encode.d.ts'), 'export declare const a: number;');
+    const before = await codeDigest([code, join(dir, 'no-such-folder')]);
+    writeFileSync(join(code, 'encode.d.ts'), 'export declare const a: 1;');
+    expect(await codeDigest([code])).toBe(before);
+    writeFileSync(join(code, 'encode.js'), 'export const a = 2;');
+    expect(await codeDigest([code])).not.toBe(before);
   });
 
   it('refuses bad flags with a usage error', async () => {

@@ -5,7 +5,7 @@
  * complete.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Bumped when the layout of cached records changes. */
@@ -85,4 +85,23 @@ export class ResultCache {
     await writeAtomically(join(this.dir, `${key}.json`), `${JSON.stringify({ key, value }, null, 1)}\n`);
     return value;
   }
+}
+
+/**
+ * A digest of the code in `folders` (.js and .ts files, not declarations), so that cached nnimg
+ * results are not reused after the encoder changed without a version bump. Missing folders count
+ * as empty.
+ */
+export async function codeDigest(folders: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const folder of folders) {
+    let names: string[];
+    try {
+      names = (await readdir(folder)).filter((n) => /\.(js|ts)$/.test(n) && !n.endsWith('.d.ts')).sort();
+    } catch {
+      names = [];
+    }
+    for (const name of names) hash.update(`${name}\u0000`).update(await readFile(join(folder, name))).update('\u0000');
+  }
+  return hash.digest('hex').slice(0, 16);
 }

@@ -21,7 +21,8 @@ const fixed = (value: number | null | undefined, digits: number) => (value === n
 export function formatBdRate(outcome: BdRateOutcome): string {
   if (!outcome.ok) return `n/a (${outcome.reason})`;
   const sign = outcome.percent > 0 ? '+' : '';
-  return `${sign}${outcome.percent.toFixed(1)} %`;
+  const fit = outcome.degree < 3 ? ` (degree-${outcome.degree} fit: fewer than 4 points)` : '';
+  return `${sign}${outcome.percent.toFixed(1)} %${fit}`;
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -121,8 +122,8 @@ function settingsText(report: CompareReport): string {
       'then the mean over images (as CompressAI reports it; an exact reconstruction counts as 100 dB); SSIM by ssim.js with the reference ' +
       "method (Gaussian 11x11 window on luma, automatic downsampling as in Wang et al.'s ssim.m). Grey images are coded as grey where the " +
       'codec can (nnimg, JPEG) and compared as RGB with three equal channels.',
-    '- BD-rate: Bjontegaard delta rate of nnimg against each baseline, from cubic fits of log-rate against PSNR integrated over the PSNR ' +
-      'range both curves cover; negative means nnimg needs fewer bytes for the same PSNR. Mean curves use the budgets at which every image has a point.',
+    '- BD-rate: Bjontegaard delta rate of nnimg against each baseline, from cubic fits of log-rate against PSNR (a lower degree for a curve of fewer than 4 points) ' +
+      'integrated over the PSNR range both curves cover; negative means nnimg needs fewer bytes for the same PSNR. Mean curves use the budgets at which every image has a point.',
     `- Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.platform}; Node ${report.versions.node}; ` +
       `sharp ${report.versions.sharp.sharp ?? '?'} (libvips ${report.versions.sharp.vips ?? '?'}, mozjpeg ${report.versions.sharp.mozjpeg ?? '?'}, ` +
       `libwebp ${report.versions.sharp.webp ?? '?'}, aom ${report.versions.sharp.aom ?? '?'}).`,

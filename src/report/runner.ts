@@ -9,6 +9,7 @@
 import { readdir, stat, mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, arch } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { decode } from '../codec/decode.js';
 import { BudgetError, EncodeCancelledError, encode } from '../codec/encode.js';
@@ -26,7 +27,7 @@ import {
   bestCandidate,
   encoderSettings,
 } from './baselines.js';
-import { ResultCache, imageDigest } from './cache.js';
+import { ResultCache, codeDigest, imageDigest } from './cache.js';
 import { writeViewer } from './html.js';
 import { reportMarkdown } from './markdown.js';
 import { RgbImage, psnrRgb, ssimRgb, toRgb } from './metrics.js';
@@ -166,6 +167,9 @@ export async function runCompare(options: CompareOptions): Promise<CompareOutput
     cropSize: options.cropSize ?? DEFAULT_CROP,
   };
   const versions = { nnimg: options.version, nnimgFormat: FORMAT_VERSION, node: process.versions.node, sharp: sharpVersions() };
+  // The encoder's own code, beside this module's folder: a change to it invalidates cached nnimg results.
+  const here = dirname(fileURLToPath(import.meta.url));
+  const encoderCode = await codeDigest(['codec', 'container', 'entropy', 'image', 'model', 'training'].map((f) => join(here, '..', f)));
 
   /** The cache key of one task: image pixels, budget, codec, its settings and the versions that make it. */
   const taskKey = (digest: string, budget: number, codec: CodecName) =>
@@ -175,6 +179,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareOutput
       codec,
       settings: codec === 'nnimg' ? settings.nnimg : { ...settings.baselines[codec], scales: settings.scales, search: 'binary' },
       nnimg: `${versions.nnimg}/format ${FORMAT_VERSION}`,
+      code: codec === 'nnimg' ? encoderCode : null,
       encoder: codec === 'nnimg' ? null : { sharp: versions.sharp.sharp, vips: versions.sharp.vips, [codec]: versions.sharp[codec === 'jpeg' ? 'mozjpeg' : codec === 'webp' ? 'webp' : 'aom'] },
     });
 
