@@ -139,8 +139,10 @@ describe('nnimg encode', () => {
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await new Promise((resolve) => setTimeout(resolve, 2000));
+    const signalled = performance.now();
     child.kill('SIGINT');
     expect(await exited).toBe(130);
+    expect(performance.now() - signalled).toBeLessThan(2000); // promptly: between two iterations
     expect(stderr).toMatch(/^nnimg: interrupted/);
     expect(existsSync(join(dir, 'stopped.nnimg'))).toBe(false);
     expect(tempFiles()).toEqual([]);

@@ -9,6 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_DECODE_PIXELS, NnimgDecodeError, decode, parseNnimg } from '../src/codec/decode.js';
 import { MAX_PIXELS, NnimgFormatError, NnimgHeader, writeContainer } from '../src/container/format.js';
+import { laplaceTable } from '../src/entropy/laplace.js';
+import { RangeEncoder } from '../src/entropy/range-coder.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../src/image/io.js';
 import { FUZZ_MAX_PIXELS, FuzzCase, SeedFile, decodeCase, fileOf, fuzzCases, seedFiles, withValidCrc } from './support/nnimg-fuzz.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,6 +56,26 @@ describe('fuzzing the decoder', () => {
     expect(() => decodeCase({ kind: 'bad', bytes: null as unknown as Uint8Array })).toThrow(TypeError);
   });
 
+  it('an escape code with more than 24 leading zeros is a typed payload error', () => {
+    // 1x1 grey, one level, no hidden layer: the first value coded is the single weight.
+    const header: NnimgHeader = { model: 'latent-grid', width: 1, height: 1, channels: 1, levels: 1, hidden: [] };
+    const payload = (zeros: number) => {
+      const encoder = new RangeEncoder();
+      encoder.encodeBits(32, 6); // latent step index
+      encoder.encodeBits(0, 4); // step exponent
+      encoder.encodeBits(0, 6); // scale index 0
+      const table = laplaceTable(0);
+      const escape = 2 * table.maxMagnitude + 1;
+      encoder.encode(table.cumulative[escape], table.cumulative[escape + 1] - table.cumulative[escape], 16);
+      for (let i = 0; i < zeros; i++) encoder.encodeBits(0, 1);
+      for (let i = 0; i < 40; i++) encoder.encodeBits(1, 1);
+      return encoder.finish();
+    };
+    expect(decodeCase({ kind: 'escape', bytes: writeContainer(header, payload(24)) })).toBe('image');
+    expect(decodeCase({ kind: 'escape', bytes: writeContainer(header, payload(25)) })).toBe('decode:payload');
+    expect(() => parseNnimg(writeContainer(header, payload(25)))).toThrow(/escape code longer than allowed/);
+  });
+
   it('a payload damaged under a valid CRC decodes to some model, or fails with NnimgDecodeError', () => {
     // Every single-byte change of the payload of one seed, with the CRC recomputed.
     const file = seeds[3].bytes;
@@ -95,8 +118,10 @@ describe('decoder allocation limit', () => {
     expect(() => decode(file)).toThrow(/over the decoder's limit/);
   });
 
-  it('the default limit is below the format maximum and at least the encoder input limit', () => {
+  it('the default limit is below the format maximum and above the encoder input limit', () => {
+    // Files of every image the encoder accepts by default decode by default.
     expect(DEFAULT_MAX_DECODE_PIXELS).toBeLessThan(MAX_PIXELS);
+    expect(DEFAULT_MAX_DECODE_PIXELS).toBeGreaterThanOrEqual(DEFAULT_MAX_INPUT_PIXELS);
     expect(DEFAULT_MAX_DECODE_PIXELS).toBe(2 ** 26);
   });
 

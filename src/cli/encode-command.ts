@@ -1,7 +1,8 @@
 /** `nnimg encode IN [-o OUT] [--bytes N | --quality Q] [--seed S] [--iterations N] [--quiet] [--json]` */
 import { basename } from 'node:path';
+import { DEFAULT_MAX_DECODE_PIXELS } from '../codec/decode.js';
 import { EncodeResult, encode } from '../codec/encode.js';
-import { MAX_DIMENSION, MAX_PIXELS } from '../container/format.js';
+import { MAX_DIMENSION } from '../container/format.js';
 import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { parseInteger, optional } from './options.js';
@@ -47,6 +48,11 @@ const COMMAND = 'encode';
 export const DEFAULT_QUALITY = 75;
 export const DEFAULT_SEED = 1;
 const MAX_ITERATIONS = 10_000_000;
+/**
+ * The most --max-pixels allows: the encoder checks its file by decoding it with the decoder's
+ * default limit, so larger images would fail after training. (The format allows 2^27.)
+ */
+export const MAX_ENCODE_PIXELS = DEFAULT_MAX_DECODE_PIXELS;
 
 export function encodeSettings(input: string, flags: EncodeFlags): EncodeSettings {
   if (flags.bytes !== undefined && flags.quality !== undefined) {
@@ -63,7 +69,7 @@ export function encodeSettings(input: string, flags: EncodeFlags): EncodeSetting
     quality: optional(flags.quality, (raw) => parseInteger('--quality', raw, 1, 100, COMMAND)),
     seed: optional(flags.seed, (raw) => parseInteger('--seed', raw, 0, 0xffffffff, COMMAND)) ?? DEFAULT_SEED,
     iterations: optional(flags.iterations, (raw) => parseInteger('--iterations', raw, 1, MAX_ITERATIONS, COMMAND)),
-    maxPixels: optional(flags.maxPixels, (raw) => parseInteger('--max-pixels', raw, 1, MAX_PIXELS, COMMAND)) ?? DEFAULT_MAX_INPUT_PIXELS,
+    maxPixels: optional(flags.maxPixels, (raw) => parseInteger('--max-pixels', raw, 1, MAX_ENCODE_PIXELS, COMMAND)) ?? DEFAULT_MAX_INPUT_PIXELS,
     quiet: flags.quiet === true,
     json: flags.json === true,
   };
@@ -86,9 +92,9 @@ async function readImageFile(path: string, bytes: Uint8Array, settings: EncodeSe
     if (!(error instanceof ImageInputError)) throw error;
     if (error.code === 'too-large' && error.pixels !== undefined) {
       const hint =
-        error.pixels <= MAX_PIXELS
+        error.pixels <= MAX_ENCODE_PIXELS
           ? `raise the limit with --max-pixels ${error.pixels} if you trust the file`
-          : `.nnimg files hold at most ${MAX_PIXELS} pixels`;
+          : `nnimg encodes at most ${MAX_ENCODE_PIXELS} pixels`;
       throw new CliError(`${path}: ${error.message}; ${hint}`);
     }
     throw new CliError(`${path}: ${error.message}`);
