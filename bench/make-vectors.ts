@@ -158,6 +158,7 @@ npx tsx bench/make-vectors.ts
 
 Regenerate them only on purpose (a format or decoder change that is meant to alter pixels): the
 encoder's output changes whenever training changes, so regenerating also replaces the files.
+The project's \`.gitignore\` ignores \`*.nnimg\`: add new vector files with \`git add -f\`.
 
 Another decoder conforms to the bitstream (spec sections 1 to 7) when it reads every file into the
 same quantized model; its pixels are required to be within ±1 of the reference (section 9), so
