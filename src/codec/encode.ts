@@ -164,11 +164,12 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   // Settle: a few more rounded iterations with a rising lambda while the estimate is over budget,
   // so the last adjustment below rarely has to coarsen the trained latents.
   const settleLimit = Math.max(10, Math.round(iterations * 0.1));
-  for (let extra = 0; budget !== undefined && last && extra < settleLimit && estimateBytes(last.roundedLatentBits) > budget * 0.99; extra++) {
+  let settleIterations = 0;
+  for (; budget !== undefined && last && settleIterations < settleLimit && estimateBytes(last.roundedLatentBits) > budget * 0.99; settleIterations++) {
     await yieldToEventLoop(options);
     lambda *= 1.15;
     last = trainer.iterate({ lambda, learningRate: learningRateAt(1), proxy: 'round' });
-    report(iterations + extra + 1, iterations + settleLimit, last);
+    report(iterations + settleIterations + 1, iterations + settleLimit, last);
   }
 
   const layers = chooseWeightSteps(trainer, lambda).layers;
@@ -184,7 +185,7 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
     bitsPerPixel: (file.length * 8) / pixels,
     psnr: psnr(image.data, decoded.data),
     seconds: (performance.now() - started) / 1000,
-    iterations,
+    iterations: iterations + settleIterations,
     breakdown: {
       containerBytes,
       weightBits: quantized.weightBits,
