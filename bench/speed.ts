@@ -7,42 +7,11 @@
  */
 import sharp from 'sharp';
 import { decode, encode, readImage } from '../src/index.js';
-import { axisTaps, gridSizes } from '../src/model/geometry.js';
-import { DistortionPass } from '../src/training/distortion-kernel.js';
 import { KernelName, distortionKernel } from '../src/training/kernels.js';
-import { Random } from '../src/training/random.js';
-
-function referenceWorkload(): DistortionPass {
-  const [width, height, channels, levels] = [768, 512, 3, 7];
-  const widths = Int32Array.from([levels, 16, 16, channels]);
-  const grids = gridSizes(width, height, levels);
-  const gridOffsets = new Int32Array(levels + 1);
-  grids.forEach((g, l) => (gridOffsets[l + 1] = gridOffsets[l] + g.width * g.height));
-  const random = new Random(7);
-  const values = (n: number, spread: number) => Float32Array.from({ length: n }, () => spread * random.normal());
-  const weightCount = 7 * 16 + 16 * 16 + 16 * 3;
-  return {
-    width,
-    height,
-    channels,
-    target: Float32Array.from({ length: width * height * channels }, () => random.next()),
-    widths,
-    latents: values(gridOffsets[levels], 2),
-    latentGrad: new Float64Array(gridOffsets[levels]),
-    gridOffsets,
-    gridWidths: Int32Array.from(grids, (g) => g.width),
-    columnTaps: grids.map((g) => axisTaps(width, g.width)),
-    rowTaps: grids.map((g) => axisTaps(height, g.height)),
-    weights: values(weightCount, 0.3),
-    biases: values(35, 0.1),
-    weightGrad: new Float64Array(weightCount),
-    biasGrad: new Float64Array(35),
-    rows: Int32Array.from({ length: height }, (_, y) => y),
-  };
-}
+import { syntheticWorkload } from '../src/training/workload.js';
 
 function timeKernel(name: KernelName, repeats: number): number {
-  const pass = referenceWorkload();
+  const pass = syntheticWorkload({ width: 768, height: 512, channels: 3, levels: 7, hidden: [16, 16], seed: 7 });
   const kernel = distortionKernel([...pass.widths], name);
   const samples = pass.width * pass.height * pass.channels;
   for (let i = 0; i < 3; i++) kernel(pass, samples); // warm-up: let the engine optimise

@@ -1,40 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { axisTaps, gridSizes } from '../src/model/geometry.js';
 import { generatedEvaluator, referenceEvaluator } from '../src/model/network-kernels.js';
 import { layerShapes } from '../src/model/network.js';
 import { DistortionPass, runDistortionPass } from '../src/training/distortion-kernel.js';
 import { generatedDistortionKernel } from '../src/training/generated-kernel.js';
+import { syntheticWorkload } from '../src/training/workload.js';
 import { Random } from '../src/training/random.js';
 
 function workload(width: number, height: number, channels: number, hidden: number[], seed: number): DistortionPass {
-  const levels = 4;
-  const widths = Int32Array.from([levels, ...hidden, channels]);
-  const grids = gridSizes(width, height, levels);
-  const gridOffsets = new Int32Array(levels + 1);
-  grids.forEach((g, l) => (gridOffsets[l + 1] = gridOffsets[l] + g.width * g.height));
-  const random = new Random(seed);
-  const values = (n: number, spread: number) => Float32Array.from({ length: n }, () => spread * random.normal());
-  const shapes = layerShapes(levels, hidden, channels);
-  const weightCount = shapes.reduce((n, s) => n + s.inputs * s.outputs, 0);
-  const biasCount = shapes.reduce((n, s) => n + s.outputs, 0);
-  return {
-    width,
-    height,
-    channels,
-    target: Float32Array.from({ length: width * height * channels }, () => random.next()),
-    widths,
-    latents: values(gridOffsets[levels], 2),
-    latentGrad: new Float64Array(gridOffsets[levels]),
-    gridOffsets,
-    gridWidths: Int32Array.from(grids, (g) => g.width),
-    columnTaps: grids.map((g) => axisTaps(width, g.width)),
-    rowTaps: grids.map((g) => axisTaps(height, g.height)),
-    weights: values(weightCount, 0.5),
-    biases: values(biasCount, 0.2),
-    weightGrad: new Float64Array(weightCount),
-    biasGrad: new Float64Array(biasCount),
-    rows: Int32Array.from({ length: height }, (_, y) => y),
-  };
+  return syntheticWorkload({ width, height, channels, levels: 4, hidden, seed });
 }
 
 function withFreshGradients(pass: DistortionPass): DistortionPass {
