@@ -12,6 +12,7 @@ export {
   outputFormatFor,
   ImageInputError,
   DEFAULT_MAX_INPUT_PIXELS,
+  type ImageInputErrorCode,
   type RasterImage,
   type ReadOptions,
   type OutputFormat,
@@ -31,6 +32,9 @@ export {
   renderStrips,
   NnimgDecodeError,
   MAX_OUTPUT_SIDE,
+  DEFAULT_MAX_DECODE_PIXELS,
+  type DecodeErrorCode,
+  type DecodeLimits,
   type ParsedFile,
   type OutputSize,
 } from './codec/decode.js';

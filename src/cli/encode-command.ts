@@ -1,8 +1,7 @@
 /** `nnimg encode IN [-o OUT] [--bytes N | --quality Q] [--seed S] [--iterations N] [--quiet] [--json]` */
 import { basename } from 'node:path';
-import { DEFAULT_MAX_DECODE_PIXELS } from '../codec/decode.js';
 import { EncodeResult, encode } from '../codec/encode.js';
-import { MAX_DIMENSION } from '../container/format.js';
+import { MAX_DIMENSION, MAX_PIXELS } from '../container/format.js';
 import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { parseInteger, optional } from './options.js';
@@ -48,11 +47,8 @@ const COMMAND = 'encode';
 export const DEFAULT_QUALITY = 75;
 export const DEFAULT_SEED = 1;
 const MAX_ITERATIONS = 10_000_000;
-/**
- * The most --max-pixels allows: the encoder checks its file by decoding it with the decoder's
- * default limit, so larger images would fail after training. (The format allows 2^27.)
- */
-export const MAX_ENCODE_PIXELS = DEFAULT_MAX_DECODE_PIXELS;
+/** The most --max-pixels allows: the largest image the format describes. */
+export const MAX_ENCODE_PIXELS = MAX_PIXELS;
 
 export function encodeSettings(input: string, flags: EncodeFlags): EncodeSettings {
   if (flags.bytes !== undefined && flags.quality !== undefined) {

@@ -175,7 +175,8 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   const layers = chooseWeightSteps(trainer, lambda).layers;
   const quantized = fitToBudget(trainer, header, layers, options.bytes);
   const file = writeContainer(header, encodePayload(quantized.model, trainer.grids));
-  const decoded = decode(file);
+  // The encoder's own check of what it wrote: the file decodes, and its PSNR is measured on that.
+  const decoded = decode(file, { maxPixels: Infinity });
   return {
     file,
     width,

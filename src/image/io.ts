@@ -44,8 +44,7 @@ export interface ReadOptions {
 
 /**
  * 2^25 pixels (33.5 megapixels, a 7100x4700 photo). Training needs some 50 bytes a pixel and
- * minutes per megapixel, so larger inputs are rarely meant; the limit also stays below the
- * decoder's default (DEFAULT_MAX_DECODE_PIXELS, 2^26), which the encoder's final check decodes with.
+ * minutes per megapixel, so larger inputs are rarely meant.
  */
 export const DEFAULT_MAX_INPUT_PIXELS = 2 ** 25;
 

@@ -32,7 +32,7 @@ export function modelShapes(header: NnimgHeader): { grids: GridSize[]; shapes: L
 export function dequantize(header: NnimgHeader, quantized: QuantizedModel): Model {
   const { grids, shapes } = modelShapes(header);
   const step = latentStep(quantized.latentStepIndex);
-  const latents = quantized.grids.map((g) => Float32Array.from(g.values, (v) => v * step));
+  const latents = quantized.grids.map((g) => scaleIntegers(g.values, step));
   const layers = shapes.map((shape, i) => ({
     shape,
     weights: dequantizeTensor(quantized.layers[i].weights.values, quantized.layers[i].weights.stepExponent),
@@ -42,6 +42,12 @@ export function dequantize(header: NnimgHeader, quantized: QuantizedModel): Mode
 }
 
 function dequantizeTensor(values: Int32Array, stepExponent: number): Float32Array {
-  const step = scaleByPowerOfTwo(1, -stepExponent);
-  return Float32Array.from(values, (v) => v * step);
+  return scaleIntegers(values, scaleByPowerOfTwo(1, -stepExponent));
+}
+
+/** values * step as float32; a plain loop, since Float32Array.from(values, fn) builds a list first. */
+function scaleIntegers(values: Int32Array, step: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i] * step;
+  return out;
 }
