@@ -41,4 +41,4 @@ export {
 export { NnimgFormatError, FORMAT_VERSION, type NnimgHeader, type FormatErrorCode } from './container/format.js';
 export type { Model } from './model/model.js';
 export type { QuantizedModel, QuantizedTensor, QuantizedGrid } from './codec/bitstream.js';
-export { pngBytes, writePngFile, type PngStreamOptions } from './cli/png-writer.js';
+export { pngBytes, writePngFile, type PngStreamOptions } from './image/png-writer.js';

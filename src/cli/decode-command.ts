@@ -26,7 +26,7 @@ import {
   trackTemp,
   writeAtomically,
 } from './output.js';
-import { writePngFile } from './png-writer.js';
+import { writePngFile } from '../image/png-writer.js';
 import { createProgress } from './progress.js';
 import { watchInterrupts } from './signals.js';
 
