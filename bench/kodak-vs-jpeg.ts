@@ -9,9 +9,10 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
-import sharp from 'sharp';
 import { decode, encode, readImage } from '../src/index.js';
-import { psnr } from '../src/codec/metrics.js';
+import { RasterImage } from '../src/image/io.js';
+import { DEFAULT_BASELINE_SETTINGS, EncodeMemo, baselineCandidates } from '../src/report/baselines.js';
+import { toRgb } from '../src/report/metrics.js';
 
 const program = new Command()
   .argument('<folder>')
@@ -28,22 +29,10 @@ const files = readdirSync(folder)
   .filter((f) => !wanted || wanted.includes(basename(f).replace(/\.[^.]+$/, '')))
   .sort();
 
-async function jpegAtBudget(path: string, reference: Uint8Array, budget: number) {
-  const encodeAt = (quality: number) => sharp(path).removeAlpha().jpeg({ quality, mozjpeg: true }).toBuffer();
-  let lo = 1;
-  let hi = 100;
-  let best: Buffer | undefined;
-  while (lo <= hi) {
-    const q = (lo + hi) >> 1;
-    const buffer = await encodeAt(q);
-    if (buffer.length <= budget) {
-      best = buffer;
-      lo = q + 1;
-    } else hi = q - 1;
-  }
-  if (!best) return null;
-  const { data } = await sharp(best).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { quality: hi, bytes: best.length, psnr: psnr(reference, new Uint8Array(data)) };
+/** JPEG at full size, the highest quality that fits (the search `nnimg compare` uses). */
+async function jpegAtBudget(image: RasterImage, budget: number) {
+  const [candidate] = await baselineCandidates(new EncodeMemo(image, DEFAULT_BASELINE_SETTINGS), toRgb(image), 'jpeg', budget, [1]);
+  return candidate.quality === null ? null : { quality: candidate.quality, bytes: candidate.bytes!, psnr: candidate.psnr! };
 }
 
 interface Row {
@@ -59,7 +48,6 @@ console.log('|---|---|---|---|---|---|---|---|');
 for (const file of files) {
   const path = join(folder, file);
   const image = await readImage(path);
-  const rgb = image.channels === 3 ? image.data : Uint8Array.from({ length: image.data.length * 3 }, (_, i) => image.data[Math.floor(i / 3)]);
   for (const budget of budgets) {
     const result = await encode(image, { bytes: budget });
     if (decodeSeconds === undefined) {
@@ -67,7 +55,7 @@ for (const file of files) {
       decode(result.file, { width: 4096 });
       decodeSeconds = (performance.now() - started) / 1000;
     }
-    const jpeg = await jpegAtBudget(path, rgb, budget);
+    const jpeg = await jpegAtBudget(image, budget);
     const row: Row = {
       image: file,
       budget,
