@@ -142,7 +142,7 @@ describe('nnimg encode', () => {
     const signalled = performance.now();
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(performance.now() - signalled).toBeLessThan(2000); // promptly: between two iterations
+    expect(performance.now() - signalled).toBeLessThan(5000); // promptly: between two iterations (generous: CI machines are loaded)
     expect(stderr).toMatch(/^nnimg: interrupted/);
     expect(existsSync(join(dir, 'stopped.nnimg'))).toBe(false);
     expect(tempFiles()).toEqual([]);

@@ -46,7 +46,7 @@ describe('fuzzing the decoder', () => {
     for (const outcome of ['image', 'format:truncated', 'format:magic', 'format:checksum', 'format:header', 'decode:limit']) {
       expect(outcomes.get(outcome) ?? 0, `${outcome} in ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
     }
-    expect(slowest).toBeLessThan(2000);
+    expect(slowest).toBeLessThan(10000);
   });
 
   it('the check itself fails on an untyped error or a wrong image', () => {
@@ -166,7 +166,7 @@ describe('decoder allocation limit', () => {
       const started = performance.now();
       const outcome = decodeCase({ kind: 'fill', bytes: file }, FUZZ_MAX_PIXELS);
       expect(outcome).toMatch(/^(image|decode:payload)$/);
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(performance.now() - started).toBeLessThan(5000);
     }
     expect(() => parseNnimg(new Uint8Array(0))).toThrow(NnimgFormatError);
   });

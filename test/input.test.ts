@@ -100,7 +100,7 @@ describe('refused inputs', () => {
     expect(bomb.length).toBeLessThan(200);
     const started = performance.now();
     const e = await refusal(bomb);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(e).toMatchObject({ code: 'too-large', pixels: 9e8, limit: DEFAULT_MAX_INPUT_PIXELS });
     expect(e.message).toBe(`the image is 30000x30000 (900000000 pixels), over the limit of ${DEFAULT_MAX_INPUT_PIXELS} pixels`);
   });
