@@ -6,6 +6,7 @@
 import sharp from 'sharp';
 import type { RasterImage } from '../image/io.js';
 import { RgbImage, psnrRgb } from './metrics.js';
+import type { CandidateSummary } from './types.js';
 
 export type BaselineCodec = 'jpeg' | 'webp' | 'avif';
 export const BASELINE_CODECS: readonly BaselineCodec[] = ['jpeg', 'webp', 'avif'];
@@ -108,16 +109,11 @@ export class EncodeMemo {
   }
 }
 
-export interface BaselineCandidate {
-  scale: number;
-  /** Encoded size of the scaled image. */
-  width: number;
-  height: number;
-  /** The highest quality whose file fits, or null when even quality 1 is over the budget. */
-  quality: number | null;
-  bytes: number | null;
-  /** After decoding and upscaling back to full size, against the original. */
-  psnr: number | null;
+/**
+ * A scale's best fitting file: width x height is the encoded (scaled) size, quality null when
+ * even quality 1 is over the budget, psnr after upscaling back to full size.
+ */
+export interface BaselineCandidate extends CandidateSummary {
   file: Uint8Array | null;
   decoded: RgbImage | null;
 }
