@@ -124,7 +124,8 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
       iterations: settings.iterations,
       shouldStop: () => interrupts.requested,
       onProgress: (p) => {
-        if (p.iteration === 1) progress.setTotal(p.iterations);
+        // The total grows when the settling iterations after training start.
+        progress.setTotal(p.iterations);
         progress.update(p.iteration, { psnr: p.psnr.toFixed(2), estimate: p.estimatedBytes });
       },
     });
