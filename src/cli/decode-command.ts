@@ -28,7 +28,7 @@ import {
 } from './output.js';
 import { writePngFile } from '../image/png-writer.js';
 import { createProgress } from './progress.js';
-import { watchInterrupts } from './signals.js';
+import { runInterruptible } from './signals.js';
 
 export interface DecodeFlags {
   output?: string;
@@ -132,12 +132,11 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
     'decoding |{bar}| {percentage}% | {value}/{total} rows | ETA {eta_formatted}',
     {},
   );
-  const interrupts = watchInterrupts(() => progress.stop());
-  const pngOptions = {
-    shouldStop: () => (interrupts.requested ? new InterruptedError(interrupts.exitCode) : undefined),
-    onRows: (rows: number) => progress.update(rows),
-  };
-  try {
+  await runInterruptible(progress, async (interrupts) => {
+    const pngOptions = {
+      shouldStop: () => (interrupts.requested ? new InterruptedError(interrupts.exitCode) : undefined),
+      onRows: (rows: number) => progress.update(rows),
+    };
     await writeAtomically(settings.output, async (temp) => {
       const strips = renderStrips(model, width, height);
       if (settings.format === 'png') {
@@ -171,13 +170,7 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       }
       if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
     });
-  } catch (error) {
-    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
-    throw error;
-  } finally {
-    progress.stop();
-    interrupts.dispose();
-  }
+  });
 
   if (!settings.quiet) {
     const bytes = (await stat(settings.output)).size;

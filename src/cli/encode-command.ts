@@ -16,7 +16,7 @@ import {
   writeFileAtomically,
 } from './output.js';
 import { createProgress } from './progress.js';
-import { watchInterrupts } from './signals.js';
+import { runInterruptible } from './signals.js';
 
 /** Raw flag values as commander gives them (strings), validated here. */
 export interface EncodeFlags {
@@ -114,10 +114,8 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
     'encoding |{bar}| {value}/{total} it | PSNR {psnr} dB | ~{estimate} bytes | ETA {eta_formatted}',
     { psnr: '-', estimate: '-' },
   );
-  const interrupts = watchInterrupts(() => progress.stop());
-  let result: EncodeResult;
-  try {
-    result = await encode(image, {
+  const result = await runInterruptible(progress, async (interrupts) => {
+    const encoded = await encode(image, {
       bytes: settings.bytes,
       quality: settings.bytes === undefined ? (settings.quality ?? DEFAULT_QUALITY) : undefined,
       seed: settings.seed,
@@ -132,14 +130,9 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
     progress.stop();
     // A stop requested after training (during the final fitting) still means: write nothing.
     if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
-    await writeFileAtomically(settings.output, result.file);
-  } catch (error) {
-    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
-    throw error;
-  } finally {
-    progress.stop();
-    interrupts.dispose();
-  }
+    await writeFileAtomically(settings.output, encoded.file);
+    return encoded;
+  });
 
   if (settings.json) {
     streams.stdout.write(`${JSON.stringify(encodeSummary(settings, result))}\n`);

@@ -3,7 +3,7 @@
  * check point; it then cleans up and exits 130 without writing output. A second signal exits at
  * once, removing any temporary file.
  */
-import { EXIT_INTERRUPTED } from './errors.js';
+import { EXIT_INTERRUPTED, InterruptedError } from './errors.js';
 import { removePendingTempsSync } from './output.js';
 
 export interface InterruptWatch {
@@ -43,4 +43,22 @@ export function watchInterrupts(onFirst?: () => void): InterruptWatch {
       for (const [signal, handler] of handlers) process.off(signal, handler);
     },
   };
+}
+
+/**
+ * Runs a command's work while watching for Ctrl-C: once a stop was requested, whatever the work
+ * throws becomes InterruptedError; the progress display is stopped and the watch removed either
+ * way. The work checks `interrupts.requested` itself before it writes anything.
+ */
+export async function runInterruptible<T>(progress: { stop(): void }, work: (interrupts: InterruptWatch) => Promise<T>): Promise<T> {
+  const interrupts = watchInterrupts(() => progress.stop());
+  try {
+    return await work(interrupts);
+  } catch (error) {
+    if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
+    throw error;
+  } finally {
+    progress.stop();
+    interrupts.dispose();
+  }
 }
