@@ -22,23 +22,13 @@ import { NnimgHeader, writeContainer } from '../src/container/format.js';
 import { RasterImage, readImage } from '../src/image/io.js';
 import { gridSizes } from '../src/model/geometry.js';
 import { layerShapes } from '../src/model/network.js';
+import { VectorEntry } from '../test/support/vectors.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const options = new Command()
   .option('--out <folder>', 'where to write the vectors', join(root, 'spec', 'vectors'))
   .parse()
   .opts<{ out: string }>();
-
-export interface VectorEntry {
-  file: string;
-  /** Output size decoded. */
-  width: number;
-  height: number;
-  channels: number;
-  /** SHA-256 (hex) of the decoded samples: 8-bit, channels interleaved, rows top to bottom. */
-  sha256: string;
-  note: string;
-}
 
 async function crop(name: string, left: number, top: number, width: number, height: number): Promise<RasterImage> {
   const png = await sharp(join(root, 'corpus', name)).extract({ left, top, width, height }).png().toBuffer();

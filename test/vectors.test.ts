@@ -9,20 +9,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decode, parseNnimg } from '../src/codec/decode.js';
+import { VectorManifest } from './support/vectors.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const folder = join(root, 'spec', 'vectors');
 
-interface VectorEntry {
-  file: string;
-  width: number;
-  height: number;
-  channels: number;
-  sha256: string;
-  note: string;
-}
-
-const manifest = JSON.parse(readFileSync(join(folder, 'vectors.json'), 'utf8')) as { format: string; version: number; vectors: VectorEntry[] };
+const manifest = JSON.parse(readFileSync(join(folder, 'vectors.json'), 'utf8')) as VectorManifest;
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const file = (name: string) => new Uint8Array(readFileSync(join(folder, name)));
 
