@@ -3,12 +3,13 @@
  * ImageInputError with a one-line message and a code; each accepted image comes out as 8-bit
  * sRGB with its real orientation.
  */
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encode } from '../src/codec/encode.js';
 import { decode } from '../src/codec/decode.js';
 import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, readImage } from '../src/image/io.js';
+import { pngChunk } from '../src/image/png-writer.js';
 
 const solid = (width: number, height: number, colour: { r: number; g: number; b: number; alpha?: number }, channels: 3 | 4 = 3) =>
   sharp({ create: { width, height, channels, background: colour } });
@@ -31,15 +32,6 @@ const bytes = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOffse
 function pixel(image: RasterImage, x: number, y: number): number[] {
   const at = (y * image.width + x) * image.channels;
   return Array.from(image.data.subarray(at, at + image.channels));
-}
-
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
 }
 
 function png(width: number, height: number, bitDepth: number, rows: Uint8Array): Uint8Array {

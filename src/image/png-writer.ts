@@ -13,7 +13,8 @@ const SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** PNG's largest side (2^31 - 1). */
 export const PNG_MAX_SIDE = 0x7fffffff;
 
-function chunk(type: string, data: Uint8Array): Buffer {
+/** One PNG chunk: length, type, data, CRC-32 of type and data. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, 'latin1');
@@ -29,7 +30,7 @@ function headerChunk(width: number, height: number, channels: 1 | 3): Buffer {
   data[8] = 8; // bit depth
   data[9] = channels === 1 ? 0 : 2; // colour type: greyscale or truecolour
   // compression 0 (deflate), filter method 0 (adaptive), interlace 0 (none)
-  return chunk('IHDR', data);
+  return pngChunk('IHDR', data);
 }
 
 function paeth(a: number, b: number, c: number): number {
@@ -144,13 +145,13 @@ export async function* pngBytes(
   });
 
   try {
-    for await (const data of deflate) yield chunk('IDAT', data as Buffer);
+    for await (const data of deflate) yield pngChunk('IDAT', data as Buffer);
   } finally {
     stopped = true;
     deflate.destroy();
     await feeding;
   }
-  yield chunk('IEND', new Uint8Array(0));
+  yield pngChunk('IEND', new Uint8Array(0));
 }
 
 /** Writes a PNG file from strips of rows with bounded memory. */
