@@ -51,9 +51,16 @@ export function generatedEvaluator(layers: readonly Layer[]): NetworkEvaluator {
   return new Function('inputs', 'outputs', lines.join('\n')) as NetworkEvaluator;
 }
 
+export type KernelName = 'generated' | 'reference';
+
+/** The kernels to use, training and decoding alike; NNIMG_KERNEL=reference forces the references. */
+export function selectedKernelName(): KernelName {
+  return process.env.NNIMG_KERNEL === 'reference' ? 'reference' : 'generated';
+}
+
 /** The generated evaluator where the engine allows code generation, else the reference. */
 export function networkEvaluator(layers: readonly Layer[]): NetworkEvaluator {
-  if (process.env.NNIMG_KERNEL === 'reference') return referenceEvaluator(layers);
+  if (selectedKernelName() === 'reference') return referenceEvaluator(layers);
   try {
     return generatedEvaluator(layers);
   } catch {

@@ -3,14 +3,11 @@
  * engine allows code generation, else the plain reference. NNIMG_KERNEL=reference forces the
  * reference (for comparisons and debugging).
  */
+import { KernelName, selectedKernelName } from '../model/network-kernels.js';
 import { DistortionKernel, runDistortionPass } from './distortion-kernel.js';
 import { generatedDistortionKernel } from './generated-kernel.js';
 
-export type KernelName = 'generated' | 'reference';
-
-export function selectedKernelName(): KernelName {
-  return process.env.NNIMG_KERNEL === 'reference' ? 'reference' : 'generated';
-}
+export type { KernelName };
 
 export function distortionKernel(widths: readonly number[], name: KernelName = selectedKernelName()): DistortionKernel {
   if (name === 'reference') return runDistortionPass;
