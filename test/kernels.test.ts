@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { generatedEvaluator, referenceEvaluator } from '../src/model/network-kernels.js';
 import { layerShapes } from '../src/model/network.js';
-import { DistortionPass, runDistortionPass } from '../src/training/distortion-kernel.js';
+import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/training/distortion-kernel.js';
 import { generatedDistortionKernel } from '../src/training/generated-kernel.js';
+import { wasmDistortionKernel } from '../src/training/wasm-kernel.js';
 import { syntheticWorkload } from '../src/training/workload.js';
 import { Random } from '../src/training/random.js';
 
-function workload(width: number, height: number, channels: number, hidden: number[], seed: number): DistortionPass {
-  return syntheticWorkload({ width, height, channels, levels: 4, hidden, seed });
+function workload(width: number, height: number, channels: number, hidden: number[], seed: number, levels = 4): DistortionPass {
+  return syntheticWorkload({ width, height, channels, levels, hidden, seed });
 }
 
 function withFreshGradients(pass: DistortionPass): DistortionPass {
@@ -24,46 +25,83 @@ function expectClose(actual: Float64Array, expected: Float64Array, relative: num
   for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(relative * scale);
 }
 
+/** Runs the kernel and the reference on copies of the pass and compares error and gradients. */
+function expectMatchesReference(kernel: DistortionKernel, pass: DistortionPass, relative: number): void {
+  const samples = pass.rows.length * pass.width * pass.channels;
+  const reference = withFreshGradients(pass);
+  const fast = withFreshGradients(pass);
+  const errorReference = runDistortionPass(reference, samples);
+  const errorFast = kernel(fast, samples);
+  expect(Math.abs(errorFast - errorReference)).toBeLessThan(relative * errorReference);
+  expectClose(fast.weightGrad, reference.weightGrad, relative);
+  expectClose(fast.biasGrad, reference.biasGrad, relative);
+  expectClose(fast.latentGrad, reference.latentGrad, relative);
+}
+
+const fastKernels: [string, (widths: number[]) => DistortionKernel, number][] = [
+  ['generated', generatedDistortionKernel, 1e-6],
+  // Sums in float32 where the reference sums in float64.
+  ['wasm', () => wasmDistortionKernel(), 1e-5],
+];
+
 describe('training kernels', () => {
-  for (const [hidden, channels] of [[[8], 3], [[6, 5], 1], [[], 3]] as [number[], number][]) {
-    it(`generated kernel matches the reference (hidden ${JSON.stringify(hidden)}, ${channels} channels)`, () => {
-      const pass = workload(23, 17, channels, hidden, 3);
-      const samples = 23 * 17 * channels;
-      const reference = withFreshGradients(pass);
-      const fast = withFreshGradients(pass);
-      const errorReference = runDistortionPass(reference, samples);
-      const errorFast = generatedDistortionKernel([...pass.widths])(fast, samples);
-      expect(Math.abs(errorFast - errorReference)).toBeLessThan(1e-6 * errorReference);
-      expectClose(fast.weightGrad, reference.weightGrad, 1e-6);
-      expectClose(fast.biasGrad, reference.biasGrad, 1e-6);
-      expectClose(fast.latentGrad, reference.latentGrad, 1e-6);
-    });
+  const shapes: [string, DistortionPass][] = [
+    ['hidden [8], 3 channels', workload(23, 17, 3, [8], 3)],
+    ['hidden [6, 5], 1 channel', workload(23, 17, 1, [6, 5], 3)],
+    ['no hidden layer', workload(23, 17, 3, [], 3)],
+    ['hidden [16, 16], 7 levels', workload(61, 40, 3, [16, 16], 4, 7)],
+    ['the widest network, 12 levels', workload(37, 29, 1, [64, 13, 64, 7], 5, 12)],
+    ['a subsample of rows', { ...workload(30, 21, 3, [9, 3], 6), rows: Int32Array.from([0, 4, 5, 11, 20]) }],
+  ];
+  for (const [kernelName, makeKernel, relative] of fastKernels) {
+    for (const [shapeName, pass] of shapes) {
+      it(`${kernelName} kernel matches the reference (${shapeName})`, () => {
+        expectMatchesReference(makeKernel([...pass.widths]), pass, relative);
+      });
+    }
   }
 
-  it('reference gradients agree with finite differences of the loss', () => {
-    const pass = workload(11, 9, 3, [5], 5);
-    const samples = 11 * 9 * 3;
-    const analytic = withFreshGradients(pass);
-    runDistortionPass(analytic, samples);
-    const loss = (p: DistortionPass) => runDistortionPass(withFreshGradients(p), samples) / samples;
-    const checks: [Float32Array, Float64Array, number][] = [
-      [pass.weights, analytic.weightGrad, 3],
-      [pass.biases, analytic.biasGrad, 1],
-      [pass.latents, analytic.latentGrad, 40],
-    ];
-    for (const [values, gradient, index] of checks) {
-      const original = values[index];
-      const h = 1e-3;
-      values[index] = original + h;
-      const up = loss(pass);
-      values[index] = original - h;
-      const down = loss(pass);
-      values[index] = original;
-      const numeric = (up - down) / (2 * h);
-      // Activations are float32, so the loss itself is only good to ~1e-7 relative.
-      expect(Math.abs(gradient[index] - numeric), `index ${index}: ${gradient[index]} vs ${numeric}`).toBeLessThan(2e-3 * Math.abs(numeric) + 1e-7);
-    }
+  it('the wasm kernel follows new latents, weights and rows on the same pass', () => {
+    const pass = workload(19, 13, 3, [7], 8);
+    const kernel = wasmDistortionKernel();
+    kernel(withFreshGradients(pass), 1);
+    const random = new Random(9);
+    for (const values of [pass.latents, pass.weights, pass.biases]) for (let i = 0; i < values.length; i++) values[i] += 0.1 * random.normal();
+    expectMatchesReference(kernel, pass, 1e-5);
+    expectMatchesReference(kernel, { ...pass, rows: Int32Array.from([2, 7, 12]) }, 1e-5);
   });
+
+  const checkedKernels: [string, () => DistortionKernel][] = [
+    ['reference', () => runDistortionPass],
+    ['wasm', wasmDistortionKernel],
+  ];
+  for (const [kernelName, makeKernel] of checkedKernels) {
+    it(`${kernelName} gradients agree with finite differences of the loss`, () => {
+      const kernel = makeKernel();
+      const pass = workload(11, 9, 3, [5], 5);
+      const samples = 11 * 9 * 3;
+      const analytic = withFreshGradients(pass);
+      kernel(analytic, samples);
+      const loss = (p: DistortionPass) => kernel(withFreshGradients(p), samples) / samples;
+      const checks: [Float32Array, Float64Array, number][] = [
+        [pass.weights, analytic.weightGrad, 3],
+        [pass.biases, analytic.biasGrad, 1],
+        [pass.latents, analytic.latentGrad, 40],
+      ];
+      for (const [values, gradient, index] of checks) {
+        const original = values[index];
+        const h = 1e-3;
+        values[index] = original + h;
+        const up = loss(pass);
+        values[index] = original - h;
+        const down = loss(pass);
+        values[index] = original;
+        const numeric = (up - down) / (2 * h);
+        // Activations are float32, so the loss itself is only good to ~1e-7 relative.
+        expect(Math.abs(gradient[index] - numeric), `index ${index}: ${gradient[index]} vs ${numeric}`).toBeLessThan(2e-3 * Math.abs(numeric) + 1e-7);
+      }
+    });
+  }
 });
 
 describe('synthesis evaluators', () => {

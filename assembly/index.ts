@@ -1,0 +1,7 @@
+/** The WebAssembly kernels' entry points (built into build/kernels.wasm). */
+export { distortionPass } from './distortion';
+
+/** The first byte of linear memory free for the host's arrays. */
+export function heapBase(): usize {
+  return __heap_base;
+}
