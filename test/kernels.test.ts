@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { generatedEvaluator, referenceEvaluator } from '../src/model/network-kernels.js';
+import { gridSizes } from '../src/model/geometry.js';
+import { Model } from '../src/model/model.js';
+import { KernelName } from '../src/model/network-kernels.js';
 import { layerShapes } from '../src/model/network.js';
+import { createRenderer } from '../src/model/render.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/training/distortion-kernel.js';
 import { generatedDistortionKernel } from '../src/training/generated-kernel.js';
 import { wasmDistortionKernel } from '../src/training/wasm-kernel.js';
@@ -124,4 +128,42 @@ describe('synthesis evaluators', () => {
       expect(Array.from(a.subarray(0, 3))).toEqual(Array.from(b.subarray(0, 3)));
     }
   });
+
+  const renderShapes: [string, number, number[], number, number][] = [
+    ['7 levels, hidden [16], RGB', 7, [16], 3, 1],
+    ['4 levels, hidden [6, 5], grey', 4, [6, 5], 1, 1],
+    ['no hidden layer', 3, [], 3, 1],
+    ['12 levels, the widest network', 12, [64, 13, 64, 7], 3, 0.3],
+    ['saturating outputs', 5, [9], 3, 4],
+  ];
+  for (const [name, levels, hidden, channels, spread] of renderShapes) {
+    it(`every kernel renders the same pixels (${name})`, () => {
+      const random = new Random(levels + hidden.length);
+      const grids = gridSizes(45, 31, levels);
+      const model: Model = {
+        width: 45,
+        height: 31,
+        channels,
+        grids,
+        latents: grids.map((g) => Float32Array.from({ length: g.width * g.height }, () => 2 * random.normal())),
+        layers: layerShapes(levels, hidden, channels).map((shape) => ({
+          shape,
+          weights: Float32Array.from({ length: shape.inputs * shape.outputs }, () => (random.next() < 0.2 ? 0 : spread * random.normal())),
+          biases: Float32Array.from({ length: shape.outputs }, () => spread * random.normal()),
+        })),
+      };
+      // Wider and narrower than the model, with widths that are not multiples of four.
+      for (const [width, height] of [[45, 31], [103, 70], [13, 9]]) {
+        const render = (kernel: KernelName) => {
+          const out = new Uint8Array(width * height * channels);
+          createRenderer(model, width, height, kernel).renderRows(0, height, out);
+          return out;
+        };
+        const reference = render('reference');
+        expect(new Set(reference).size).toBeGreaterThan(2);
+        expect(render('generated')).toEqual(reference);
+        expect(render('wasm')).toEqual(reference);
+      }
+    });
+  }
 });

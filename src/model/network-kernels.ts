@@ -2,8 +2,10 @@
  * Forward evaluation of the synthesis network for one pixel, behind one interface: the plain
  * reference loop, and a fast version generated for one decoded model with its weights as
  * literals. Both round every layer's outputs to float32 at the same points, so they give
- * bit-identical pixels.
+ * bit-identical pixels (as does the WebAssembly row renderer, wasm-renderer.ts). Also the one
+ * place that chooses the kernels.
  */
+import { kernelModule } from '../wasm/kernels-module.js';
 import { Layer } from './network.js';
 
 /** Reads inputs (the sampled latents), writes the network's outputs; may clobber inputs. */
@@ -51,19 +53,26 @@ export function generatedEvaluator(layers: readonly Layer[]): NetworkEvaluator {
   return new Function('inputs', 'outputs', lines.join('\n')) as NetworkEvaluator;
 }
 
-export type KernelName = 'generated' | 'reference';
+export type KernelName = 'reference' | 'generated' | 'wasm';
 
-/** The kernels to use, training and decoding alike; NNIMG_KERNEL=reference forces the references. */
-export function selectedKernelName(): KernelName {
-  return process.env.NNIMG_KERNEL === 'reference' ? 'reference' : 'generated';
+/** Whether the engine allows `new Function` (a Content-Security-Policy may forbid it). */
+function codeGenerationAllowed(): boolean {
+  try {
+    new Function('');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** The generated evaluator where the engine allows code generation, else the reference. */
-export function networkEvaluator(layers: readonly Layer[]): NetworkEvaluator {
-  if (selectedKernelName() === 'reference') return referenceEvaluator(layers);
-  try {
-    return generatedEvaluator(layers);
-  } catch {
-    return referenceEvaluator(layers);
-  }
+/**
+ * The kernels to use, training and decoding alike: NNIMG_KERNEL=reference|generated|wasm, by
+ * default wasm. Where the chosen one is unavailable (no WebAssembly SIMD or no built module; no
+ * code generation) the next one is used: wasm, then generated, then reference.
+ */
+export function selectedKernelName(): KernelName {
+  const requested = process.env.NNIMG_KERNEL;
+  if (requested === 'reference') return 'reference';
+  if (requested !== 'generated' && kernelModule()) return 'wasm';
+  return codeGenerationAllowed() ? 'generated' : 'reference';
 }

@@ -4,15 +4,18 @@
  */
 import { AxisTaps, axisTaps } from './geometry.js';
 import { Model } from './model.js';
-import { networkEvaluator } from './network-kernels.js';
+import { KernelName, generatedEvaluator, referenceEvaluator, selectedKernelName } from './network-kernels.js';
 import { OUTPUT_OFFSET } from './network.js';
+import { wasmRenderer } from './wasm-renderer.js';
 
 export interface Renderer {
   /** Writes rows [rowStart, rowStart + rowCount) as 8-bit interleaved channels into out. */
   renderRows(rowStart: number, rowCount: number, out: Uint8Array): void;
 }
 
-export function createRenderer(model: Model, outWidth: number, outHeight: number): Renderer {
+/** A renderer using the given kernel (by default the selected one); every kernel gives the same pixels. */
+export function createRenderer(model: Model, outWidth: number, outHeight: number, kernel: KernelName = selectedKernelName()): Renderer {
+  if (kernel === 'wasm') return wasmRenderer(model, outWidth, outHeight);
   const levels = model.grids.length;
   const columnTaps: AxisTaps[] = model.grids.map((g) => axisTaps(outWidth, g.width));
   const widest = Math.max(levels, ...model.layers.map((l) => l.shape.outputs));
@@ -22,7 +25,7 @@ export function createRenderer(model: Model, outWidth: number, outHeight: number
   // Each output row first blends the two grid rows it falls between, per level; every pixel
   // then needs only a horizontal interpolation within that blended row.
   const blendedRows = model.grids.map((g) => new Float32Array(g.width));
-  const evaluate = networkEvaluator(model.layers);
+  const evaluate = kernel === 'generated' ? generatedEvaluator(model.layers) : referenceEvaluator(model.layers);
 
   return {
     renderRows(rowStart, rowCount, out) {

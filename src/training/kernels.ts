@@ -1,20 +1,21 @@
 /**
- * Chooses the training kernel once, at start-up: the generated straight-line kernel where the
- * engine allows code generation, else the plain reference. NNIMG_KERNEL=reference forces the
- * reference (for comparisons and debugging).
+ * The training kernel for a network shape: the one named, by default the one chosen at start-up
+ * for training and decoding alike (selectedKernelName: NNIMG_KERNEL, else the fastest available).
  */
 import { KernelName, selectedKernelName } from '../model/network-kernels.js';
 import { DistortionKernel, runDistortionPass } from './distortion-kernel.js';
 import { generatedDistortionKernel } from './generated-kernel.js';
+import { wasmDistortionKernel } from './wasm-kernel.js';
 
 export type { KernelName };
 
 export function distortionKernel(widths: readonly number[], name: KernelName = selectedKernelName()): DistortionKernel {
-  if (name === 'reference') return runDistortionPass;
-  try {
-    return generatedDistortionKernel(widths);
-  } catch {
-    // Code generation refused (e.g. a Content-Security-Policy without unsafe-eval).
-    return runDistortionPass;
+  switch (name) {
+    case 'reference':
+      return runDistortionPass;
+    case 'generated':
+      return generatedDistortionKernel(widths);
+    case 'wasm':
+      return wasmDistortionKernel();
   }
 }

@@ -1,0 +1,195 @@
+/**
+ * The decoder's row render in WebAssembly SIMD, giving exactly the pixels of src/model/render.ts
+ * with the reference evaluator (src/model/network-kernels.ts): the same float64 operations in the
+ * same order, rounded to float32 at the same points. Products of two float32 values are exact in
+ * float64, so each f64x2 lane (one pixel) repeats the reference's sums bit for bit. Four pixels
+ * (two vectors) and four output units at a time keep eight accumulators in registers.
+ *
+ * The host (src/model/wasm-renderer.ts) lays out the arrays and describes them in a table of i32
+ * fields; the slot numbers below are shared with it.
+ */
+
+// Layout table slots.
+const OUT_WIDTH = 0;
+const CHANNELS = 1;
+const LEVELS = 2;
+const LAYER_COUNT = 3;
+/** f32 latent grids, all levels concatenated. */
+const LATENTS = 4;
+/** i32 grid width per level. */
+const GRID_WIDTHS = 5;
+/** This row's taps per level: i32 latent index of the upper and lower grid row, f32 fraction. */
+const ROW_UPPER = 6;
+const ROW_LOWER = 7;
+const ROW_FRAC = 8;
+/** f32 blend of each level's two grid rows, levels concatenated. */
+const BLENDED = 9;
+/** Per (level, output column), level l column x at l * paddedWidth + x: i32 indices into BLENDED, f32 fraction. */
+const COLUMN_LEFT = 10;
+const COLUMN_RIGHT = 11;
+const COLUMN_FRAC = 12;
+/** f64 weights (per layer, padded outputs x inputs, row-major) and biases (padded outputs). */
+const WEIGHTS = 13;
+const BIASES = 14;
+/** f64 activations of four pixels per unit: the layer's inputs, then its outputs. */
+const LAYER_INPUTS = 15;
+const LAYER_OUTPUTS = 16;
+/** u8 pixels of the row, channels interleaved. */
+const PIXELS = 17;
+/** Widths of every layer, LAYER_COUNT + 1 of them: levels, hidden..., channels. */
+const WIDTHS = 18;
+
+const UNIT_BYTES: usize = 32;
+
+@inline function field(layout: usize, slot: i32): i32 {
+  return load<i32>(layout + (<usize>slot << 2));
+}
+
+@inline function address(layout: usize, slot: i32): usize {
+  return <usize>field(layout, slot);
+}
+
+/** Rounded to float32, as a store into a Float32Array would. */
+@inline function toF32(v: f64): f64 {
+  return <f64>(<f32>v);
+}
+
+@inline function roundedToF32(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
+}
+
+/** Float32 outputs of four output units at a time; ReLU (hidden layers) keeps positive sums only. */
+function forwardLayer(inputs: i32, outputs: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, relu: bool): void {
+  const rowBytes = <usize>inputs << 3;
+  const zero = f64x2.splat(0);
+  for (let o = 0; o < outputs; o += 4) {
+    const w0 = weights + <usize>o * rowBytes;
+    const w1 = w0 + rowBytes;
+    const w2 = w1 + rowBytes;
+    const w3 = w2 + rowBytes;
+    const b = biases + (<usize>o << 3);
+    let z0a = v128.load64_splat(b);
+    let z1a = v128.load64_splat(b + 8);
+    let z2a = v128.load64_splat(b + 16);
+    let z3a = v128.load64_splat(b + 24);
+    let z0b = z0a;
+    let z1b = z1a;
+    let z2b = z2a;
+    let z3b = z3a;
+    for (let i = 0; i < inputs; i++) {
+      const unit = layerInputs + <usize>i * UNIT_BYTES;
+      const a = v128.load(unit);
+      const b = v128.load(unit, 16);
+      const w = <usize>i << 3;
+      const s0 = v128.load64_splat(w0 + w);
+      z0a = f64x2.add(z0a, f64x2.mul(s0, a));
+      z0b = f64x2.add(z0b, f64x2.mul(s0, b));
+      const s1 = v128.load64_splat(w1 + w);
+      z1a = f64x2.add(z1a, f64x2.mul(s1, a));
+      z1b = f64x2.add(z1b, f64x2.mul(s1, b));
+      const s2 = v128.load64_splat(w2 + w);
+      z2a = f64x2.add(z2a, f64x2.mul(s2, a));
+      z2b = f64x2.add(z2b, f64x2.mul(s2, b));
+      const s3 = v128.load64_splat(w3 + w);
+      z3a = f64x2.add(z3a, f64x2.mul(s3, a));
+      z3b = f64x2.add(z3b, f64x2.mul(s3, b));
+    }
+    const out = layerOutputs + <usize>o * UNIT_BYTES;
+    if (relu) {
+      v128.store(out, v128.and(roundedToF32(z0a), f64x2.gt(z0a, zero)));
+      v128.store(out, v128.and(roundedToF32(z0b), f64x2.gt(z0b, zero)), 16);
+      v128.store(out, v128.and(roundedToF32(z1a), f64x2.gt(z1a, zero)), 32);
+      v128.store(out, v128.and(roundedToF32(z1b), f64x2.gt(z1b, zero)), 48);
+      v128.store(out, v128.and(roundedToF32(z2a), f64x2.gt(z2a, zero)), 64);
+      v128.store(out, v128.and(roundedToF32(z2b), f64x2.gt(z2b, zero)), 80);
+      v128.store(out, v128.and(roundedToF32(z3a), f64x2.gt(z3a, zero)), 96);
+      v128.store(out, v128.and(roundedToF32(z3b), f64x2.gt(z3b, zero)), 112);
+    } else {
+      v128.store(out, roundedToF32(z0a));
+      v128.store(out, roundedToF32(z0b), 16);
+      v128.store(out, roundedToF32(z1a), 32);
+      v128.store(out, roundedToF32(z1b), 48);
+      v128.store(out, roundedToF32(z2a), 64);
+      v128.store(out, roundedToF32(z2b), 80);
+      v128.store(out, roundedToF32(z3a), 96);
+      v128.store(out, roundedToF32(z3b), 112);
+    }
+  }
+}
+
+/** (value + 1/2) * 255 clamped to [0, 255] and rounded half up, as Math.round; NaN gives 0. */
+@inline function toByte(value: f64): u8 {
+  const v = (value + 0.5) * 255;
+  if (!(v > 0)) return 0;
+  if (v >= 255) return 255;
+  const whole = floor<f64>(v);
+  return <u8>(<i32>whole + (v - whole >= 0.5 ? 1 : 0));
+}
+
+/** Renders one output row, whose taps the host wrote at ROW_UPPER, ROW_LOWER and ROW_FRAC. */
+export function renderRow(layout: usize): void {
+  const outWidth = field(layout, OUT_WIDTH);
+  const paddedWidth = (outWidth + 3) & ~3;
+  const channels = field(layout, CHANNELS);
+  const levels = field(layout, LEVELS);
+  const layerCount = field(layout, LAYER_COUNT);
+  const latents = address(layout, LATENTS);
+  const blended = address(layout, BLENDED);
+  const columnLeft = address(layout, COLUMN_LEFT);
+  const columnRight = address(layout, COLUMN_RIGHT);
+  const columnFrac = address(layout, COLUMN_FRAC);
+  const weights = address(layout, WEIGHTS);
+  const biases = address(layout, BIASES);
+  const pixels = address(layout, PIXELS);
+
+  // Each level: the blend of the two grid rows this output row falls between.
+  let blendedAt = blended;
+  for (let l = 0; l < levels; l++) {
+    const gridWidth = load<i32>(address(layout, GRID_WIDTHS) + (<usize>l << 2));
+    const upper = latents + (<usize>load<i32>(address(layout, ROW_UPPER) + (<usize>l << 2)) << 2);
+    const lower = latents + (<usize>load<i32>(address(layout, ROW_LOWER) + (<usize>l << 2)) << 2);
+    const fy = <f64>load<f32>(address(layout, ROW_FRAC) + (<usize>l << 2));
+    for (let c = 0; c < gridWidth; c++) {
+      const top = <f64>load<f32>(upper + (<usize>c << 2));
+      const bottom = <f64>load<f32>(lower + (<usize>c << 2));
+      store<f32>(blendedAt + (<usize>c << 2), <f32>(top + fy * (bottom - top)));
+    }
+    blendedAt += <usize>gridWidth << 2;
+  }
+
+  for (let x = 0; x < outWidth; x += 4) {
+    // The network's inputs: each level's blended row interpolated at the four pixels.
+    let inputs = address(layout, LAYER_INPUTS);
+    let outputs = address(layout, LAYER_OUTPUTS);
+    for (let l = 0; l < levels; l++) {
+      const unit = inputs + <usize>l * UNIT_BYTES;
+      for (let lane = 0; lane < 4; lane++) {
+        const tap = <usize>(l * paddedWidth + x + lane) << 2;
+        const left = <f64>load<f32>(blended + (<usize>load<i32>(columnLeft + tap) << 2));
+        const right = <f64>load<f32>(blended + (<usize>load<i32>(columnRight + tap) << 2));
+        const fx = <f64>load<f32>(columnFrac + tap);
+        store<f64>(unit + (<usize>lane << 3), toF32(left + fx * (right - left)));
+      }
+    }
+    let weightAt = weights;
+    let biasAt = biases;
+    for (let k = 0; k < layerCount; k++) {
+      const layerIn = field(layout, WIDTHS + k);
+      const layerOut = field(layout, WIDTHS + k + 1);
+      const paddedOut = (layerOut + 3) & ~3;
+      forwardLayer(layerIn, paddedOut, weightAt, biasAt, inputs, outputs, k < layerCount - 1);
+      weightAt += <usize>(paddedOut * layerIn) << 3;
+      biasAt += <usize>paddedOut << 3;
+      const swap = inputs;
+      inputs = outputs;
+      outputs = swap;
+    }
+    const lanes = min(4, outWidth - x);
+    for (let lane = 0; lane < lanes; lane++) {
+      const pixel = pixels + <usize>((x + lane) * channels);
+      for (let c = 0; c < channels; c++) {
+        store<u8>(pixel + c, toByte(load<f64>(inputs + <usize>c * UNIT_BYTES + (<usize>lane << 3))));
+      }
+    }
+  }
+}
