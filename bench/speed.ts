@@ -1,30 +1,57 @@
 /**
  * Speed benchmark (`npm run bench -- [image]`):
- *  1. training ms per iteration on a fixed reference workload (768x512, 7 grids, MLP 7-16-16-3),
- *     reference kernel against the generated one;
- *  2. with an image: default encode seconds and PSNR at 16000 bytes;
- *  3. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing.
+ *  1. training ms per iteration on the fixed reference workload (768x512, 7 grids, MLP 7-16-16-3,
+ *     and the default 7-16-3), for the reference, generated and wasm kernels;
+ *  2. decoding a random 768x512 model (7 grids, MLP 7-16-3) at width 4096, in memory, per kernel;
+ *  3. with an image: default encode seconds and PSNR at 16000 bytes;
+ *  4. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing.
  */
 import sharp from 'sharp';
 import { decode, encode, readImage } from '../src/index.js';
+import { createRenderer } from '../src/model/render.js';
+import { stripRows } from '../src/codec/decode.js';
 import { KernelName, distortionKernel } from '../src/training/kernels.js';
-import { syntheticWorkload } from '../src/training/workload.js';
+import { WorkloadShape, syntheticModel, syntheticWorkload } from '../src/training/workload.js';
 
-function timeKernel(name: KernelName, repeats: number): number {
-  const pass = syntheticWorkload({ width: 768, height: 512, channels: 3, levels: 7, hidden: [16, 16], seed: 7 });
+const KERNELS: [KernelName, number][] = [
+  ['reference', 3],
+  ['generated', 5],
+  ['wasm', 10],
+];
+
+function timeKernel(shape: WorkloadShape, name: KernelName, repeats: number): number {
+  const pass = syntheticWorkload(shape);
   const kernel = distortionKernel([...pass.widths], name);
   const samples = pass.width * pass.height * pass.channels;
-  for (let i = 0; i < 3; i++) kernel(pass, samples); // warm-up: let the engine optimise
+  for (let i = 0; i < 2; i++) kernel(pass, samples); // warm-up: let the engine optimise
   const started = performance.now();
   for (let i = 0; i < repeats; i++) kernel(pass, samples);
   return (performance.now() - started) / repeats;
 }
 
-const reference = timeKernel('reference', 5);
-const generated = timeKernel('generated', 10);
-console.log('training kernel, forward + backward over 768x512 pixels, MLP 7-16-16-3:');
-console.log(`  reference  ${reference.toFixed(0)} ms/iteration`);
-console.log(`  generated  ${generated.toFixed(0)} ms/iteration  (${(reference / generated).toFixed(2)}x faster)`);
+function report(name: KernelName, ms: number, reference: number, unit: string): void {
+  console.log(`  ${name.padEnd(9)}  ${ms.toFixed(0).padStart(5)} ${unit}  (${(reference / ms).toFixed(2)}x the reference)`);
+}
+
+for (const hidden of [[16, 16], [16]]) {
+  const shape = { width: 768, height: 512, channels: 3, levels: 7, hidden, seed: 7 };
+  console.log(`training kernel, forward + backward over 768x512 pixels, MLP ${[7, ...hidden, 3].join('-')}:`);
+  const times = KERNELS.map(([name, repeats]) => [name, timeKernel(shape, name, repeats)] as const);
+  for (const [name, ms] of times) report(name, ms, times[0][1], 'ms/iteration');
+}
+
+const model = syntheticModel({ width: 768, height: 512, channels: 3, levels: 7, hidden: [16], seed: 7 }, 0.4);
+const outHeight = Math.round((4096 * 512) / 768);
+console.log(`decode of a 768x512 model (MLP 7-16-3) at 4096x${outHeight}, in memory:`);
+const decodeTimes = KERNELS.map(([name]) => {
+  const started = performance.now();
+  const renderer = createRenderer(model, 4096, outHeight, name);
+  const rows = stripRows(4096, 3);
+  const strip = new Uint8Array(rows * 4096 * 3);
+  for (let y = 0; y < outHeight; y += rows) renderer.renderRows(y, Math.min(rows, outHeight - y), strip);
+  return [name, performance.now() - started] as const;
+});
+for (const [name, ms] of decodeTimes) report(name, ms, decodeTimes[0][1], 'ms');
 
 const imagePath = process.argv[2];
 if (imagePath) {

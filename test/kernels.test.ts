@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { generatedEvaluator, referenceEvaluator } from '../src/model/network-kernels.js';
-import { gridSizes } from '../src/model/geometry.js';
-import { Model } from '../src/model/model.js';
 import { KernelName } from '../src/model/network-kernels.js';
 import { layerShapes } from '../src/model/network.js';
 import { createRenderer } from '../src/model/render.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/training/distortion-kernel.js';
 import { generatedDistortionKernel } from '../src/training/generated-kernel.js';
 import { wasmDistortionKernel } from '../src/training/wasm-kernel.js';
-import { syntheticWorkload } from '../src/training/workload.js';
+import { syntheticModel, syntheticWorkload } from '../src/training/workload.js';
 import { Random } from '../src/training/random.js';
 
 function workload(width: number, height: number, channels: number, hidden: number[], seed: number, levels = 4): DistortionPass {
@@ -138,20 +136,7 @@ describe('synthesis evaluators', () => {
   ];
   for (const [name, levels, hidden, channels, spread] of renderShapes) {
     it(`every kernel renders the same pixels (${name})`, () => {
-      const random = new Random(levels + hidden.length);
-      const grids = gridSizes(45, 31, levels);
-      const model: Model = {
-        width: 45,
-        height: 31,
-        channels,
-        grids,
-        latents: grids.map((g) => Float32Array.from({ length: g.width * g.height }, () => 2 * random.normal())),
-        layers: layerShapes(levels, hidden, channels).map((shape) => ({
-          shape,
-          weights: Float32Array.from({ length: shape.inputs * shape.outputs }, () => (random.next() < 0.2 ? 0 : spread * random.normal())),
-          biases: Float32Array.from({ length: shape.outputs }, () => spread * random.normal()),
-        })),
-      };
+      const model = syntheticModel({ width: 45, height: 31, channels, levels, hidden, seed: levels + hidden.length }, spread);
       // Wider and narrower than the model, with widths that are not multiples of four.
       for (const [width, height] of [[45, 31], [103, 70], [13, 9]]) {
         const render = (kernel: KernelName) => {

@@ -1,8 +1,9 @@
 /**
  * A synthetic training workload (random image, latents and weights) for benchmarking the
- * training kernels and testing them against each other.
+ * training kernels and testing them against each other; likewise a random model for the decoder.
  */
 import { axisTaps, gridSizes } from '../model/geometry.js';
+import { Model } from '../model/model.js';
 import { layerShapes } from '../model/network.js';
 import { DistortionPass } from './distortion-kernel.js';
 import { Random } from './random.js';
@@ -42,5 +43,23 @@ export function syntheticWorkload({ width, height, channels, levels, hidden, see
     weightGrad: new Float64Array(weightCount),
     biasGrad: new Float64Array(biasCount),
     rows: Int32Array.from({ length: height }, (_, y) => y),
+  };
+}
+
+/** A random model; a fifth of the weights are zero, the rest spread as `weightSpread`. */
+export function syntheticModel({ width, height, channels, levels, hidden, seed }: WorkloadShape, weightSpread: number): Model {
+  const random = new Random(seed);
+  const grids = gridSizes(width, height, levels);
+  return {
+    width,
+    height,
+    channels,
+    grids,
+    latents: grids.map((g) => Float32Array.from({ length: g.width * g.height }, () => 2 * random.normal())),
+    layers: layerShapes(levels, hidden, channels).map((shape) => ({
+      shape,
+      weights: Float32Array.from({ length: shape.inputs * shape.outputs }, () => (random.next() < 0.2 ? 0 : weightSpread * random.normal())),
+      biases: Float32Array.from({ length: shape.outputs }, () => weightSpread * random.normal()),
+    })),
   };
 }
