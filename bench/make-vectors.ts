@@ -15,10 +15,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import sharp from 'sharp';
-import { QuantizedModel, encodePayload } from '../src/codec/bitstream.js';
+import { QuantizedModel, encodePayload, unusedGrid } from '../src/codec/bitstream.js';
 import { decode, parseNnimg } from '../src/codec/decode.js';
 import { EncodeOptions, encode } from '../src/codec/encode.js';
-import { NnimgHeader, writeContainer } from '../src/container/format.js';
+import { FORMAT_VERSION, NnimgHeader, writeContainer } from '../src/container/format.js';
 import { RasterImage, readImage } from '../src/image/io.js';
 import { gridSizes } from '../src/model/geometry.js';
 import { layerShapes } from '../src/model/network.js';
@@ -53,7 +53,7 @@ function zeroModelFile(header: NnimgHeader): Uint8Array {
       weights: { stepExponent: 0, scaleIndex: 0, values: new Int32Array(s.inputs * s.outputs) },
       biases: { stepExponent: 0, scaleIndex: 0, values: new Int32Array(s.outputs) },
     })),
-    grids: gridSizes(header.width, header.height, header.levels).map((g) => ({ scaleIndices: null, values: new Int32Array(g.width * g.height) })),
+    grids: gridSizes(header.width, header.height, header.levels).map((g) => unusedGrid(g.width * g.height)),
   };
   return writeContainer(header, encodePayload(model, gridSizes(header.width, header.height, header.levels)));
 }
@@ -61,7 +61,7 @@ function zeroModelFile(header: NnimgHeader): Uint8Array {
 /** The 27-byte file of spec/nnimg.md section 12, read from the spec itself. */
 function specExample(): Uint8Array {
   const text = readFileSync(join(root, 'spec', 'nnimg.md'), 'utf8');
-  const line = text.split('\n').find((l) => l.startsWith('6e 6e 69 6d  01'));
+  const line = text.split('\n').find((l) => l.startsWith(`6e 6e 69 6d  0${FORMAT_VERSION}`));
   if (!line) throw new Error('the section 12 example is not in spec/nnimg.md');
   const hex = line.split(/\s+/).filter((t) => /^[0-9a-f]{2}$/.test(t));
   return Uint8Array.from(hex.map((h) => parseInt(h, 16)));
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     }
     console.log(`${source.file}: ${bytes.length} bytes, ${header.width}x${header.height}, ${header.channels} channel(s)`);
   }
-  writeFileSync(join(options.out, 'vectors.json'), `${JSON.stringify({ format: 'nnimg', version: 1, vectors: entries }, null, 2)}\n`);
+  writeFileSync(join(options.out, 'vectors.json'), `${JSON.stringify({ format: 'nnimg', version: FORMAT_VERSION, vectors: entries }, null, 2)}\n`);
   writeFileSync(join(options.out, 'README.md'), readme(entries));
 }
 
@@ -148,6 +148,8 @@ npx tsx bench/make-vectors.ts
 
 Regenerate them only on purpose (a format or decoder change that is meant to alter pixels): the
 encoder's output changes whenever training changes, so regenerating also replaces the files.
+\`v1/\` holds the vectors of format version 1 (nnimg 0.1.0), kept unchanged: every decoder
+still reads version 1 files, and the test suite checks it does so exactly.
 The project's \`.gitignore\` ignores \`*.nnimg\`: add new vector files with \`git add -f\`.
 
 Another decoder conforms to the bitstream (spec sections 1 to 7) when it reads every file into the

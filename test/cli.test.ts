@@ -214,7 +214,7 @@ describe('nnimg info', () => {
     const run = await nnimg('info', 'crop.nnimg');
     expect(run.code, run.stderr).toBe(0);
     const size = statSync(join(dir, 'crop.nnimg')).size;
-    expect(run.stdout).toMatch(/version 1/);
+    expect(run.stdout).toMatch(/version 2/);
     expect(run.stdout).toMatch(/48x32/);
     expect(run.stdout).toMatch(/multiply-adds per pixel/);
     expect(run.stdout).toContain(`${size} bytes`);
@@ -225,7 +225,7 @@ describe('nnimg info', () => {
     const run = await nnimg('info', 'crop.nnimg', '--json');
     expect(run.code, run.stderr).toBe(0);
     const info = JSON.parse(run.stdout);
-    expect(info).toMatchObject({ formatVersion: 1, width: 48, height: 32, channels: 3 });
+    expect(info).toMatchObject({ formatVersion: 2, width: 48, height: 32, channels: 3 });
     expect(info.bytes.overhead + info.bytes.payload).toBe(info.bytes.file);
     expect(info.bytes.file).toBe(statSync(join(dir, 'crop.nnimg')).size);
     const bits = info.payloadBits;

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodePayload } from '../src/codec/bitstream.js';
+import { encodePayload, unusedGrid } from '../src/codec/bitstream.js';
 import { decode, parseNnimg } from '../src/codec/decode.js';
 import { BudgetError, EncodeCancelledError, EncodeOptions, EncodeResult, encode, minimumFileBytes } from '../src/codec/encode.js';
 import { NnimgHeader, writeContainer } from '../src/container/format.js';
@@ -61,7 +61,7 @@ function allZeroFile(header: NnimgHeader): Uint8Array {
       {
         latentStepIndex: 0,
         layers: shapes.map((s) => ({ weights: zero(s.inputs * s.outputs), biases: zero(s.outputs) })),
-        grids: grids.map((g) => ({ scaleIndices: null, values: new Int32Array(g.width * g.height) })),
+        grids: grids.map((g) => unusedGrid(g.width * g.height)),
       },
       grids,
     ),

@@ -89,7 +89,7 @@ describe('container', () => {
     const file = writeContainer({ model: 'latent-grid', width: 600, height: 400, channels: 3, levels: 7, hidden: [16, 16] }, payload);
     const expectedHeader = [0x96, 0x00, 0xcd, 0x02, 0x58, 0xcd, 0x01, 0x90, 0x03, 0x07, 0x92, 0x10, 0x10];
     expect(Array.from(file.subarray(0, 4))).toEqual([0x6e, 0x6e, 0x69, 0x6d]); // "nnim"
-    expect(file[4]).toBe(1);
+    expect(file[4]).toBe(2);
     expect(file[5]).toBe(expectedHeader.length);
     expect(Array.from(file.subarray(6, 6 + expectedHeader.length))).toEqual(expectedHeader);
     expect(Array.from(file.subarray(19, 24))).toEqual(Array.from(payload));
@@ -162,7 +162,7 @@ describe('container', () => {
 
   it('rejects a future version with a message naming it, and version 0', () => {
     const file = writeContainer(SMALL, randomBytes(20, 6));
-    for (const version of [2, 3, 17, 255]) {
+    for (const version of [3, 4, 17, 255]) {
       const future = Uint8Array.from(file);
       future[4] = version;
       const error = formatError(() => readContainer(future));
@@ -175,8 +175,18 @@ describe('container', () => {
     expect(formatError(() => readContainer(zero)).code).toBe('version');
   });
 
+  it('reads version 1 files (nnimg 0.1.0) as well as version 2', () => {
+    const file = writeContainer(SMALL, randomBytes(20, 7));
+    const old = Uint8Array.from(file);
+    old[4] = 1;
+    const body = old.length - 4;
+    new DataView(old.buffer).setUint32(body, zlibCrc32(old.subarray(0, body)) >>> 0);
+    expect(readContainer(old)).toMatchObject({ version: 1, header: SMALL });
+    expect(readContainer(file)).toMatchObject({ version: 2, header: SMALL });
+  });
+
   it('checks the version before the checksum, so a future file with another layout is still named as such', () => {
-    const future = Uint8Array.from([...MAGIC, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    const future = Uint8Array.from([...MAGIC, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
     expect(formatError(() => readContainer(future)).code).toBe('version');
   });
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { QuantizedModel, decodePayload, encodePayload } from '../src/codec/bitstream.js';
+import { QuantizedModel, decodePayload, encodePayload, unusedGrid } from '../src/codec/bitstream.js';
 import { MAX_OUTPUT_SIDE, NnimgDecodeError, decode, parseNnimg, renderStrips, resolveOutputSize, stripRows } from '../src/codec/decode.js';
 import { NnimgHeader, writeContainer } from '../src/container/format.js';
 import { gridSizes } from '../src/model/geometry.js';
@@ -52,10 +52,12 @@ function randomModel(random: () => number, header: NnimgHeader, options: ModelOp
     layers: shapes.map((s) => ({ weights: tensor(s.inputs * s.outputs), biases: tensor(s.outputs) })),
     grids: grids.map((g) => {
       const values = new Int32Array(g.width * g.height);
-      if (random() < (options.unusedChance ?? 0.15)) return { scaleIndices: null, values };
+      if (random() < (options.unusedChance ?? 0.15)) return unusedGrid(values.length);
       for (let i = 0; i < values.length; i++) values[i] = laplaceSample(random, spread * (0.2 + random()));
       const scaleIndices = Array.from({ length: 6 }, () => Math.floor(random() * 64));
-      return { scaleIndices, values };
+      // Mostly the small coefficients an encoder finds; now and then any representable one.
+      const coefficients = Array.from({ length: 4 }, () => (random() < 0.2 ? -32 + Math.floor(random() * 64) : Math.floor(random() * 13) - 4));
+      return { scaleIndices, coefficients, values };
     }),
   };
 }
@@ -101,24 +103,31 @@ interface SpecTable {
   cum: number[];
 }
 
-const specTables = new Map<number, SpecTable>();
+const specTables = new Map<string, SpecTable>();
 
-function specTable(i: number): SpecTable {
-  const cached = specTables.get(i);
+function specTable(i: number, o: number): SpecTable {
+  const cached = specTables.get(`${i},${o}`);
   if (cached) return cached;
   const b = specPow2(i - 24, 4);
   const m = Math.min(1024, Math.ceil(12 * b) + 1);
   const n = 2 * m + 2;
   const free = 65536 - n;
+  const d = 0.5 - o / 16;
   const t = specExp(-0.5 / b);
   const theta = t * t;
+  const above = specExp(-d / b);
+  const below = specExp(-(1 - d) / b);
   const freq = new Array<number>(n);
-  freq[m] = 1 + Math.floor(free * (1 - t));
-  let u = t;
+  freq[m] = 1 + Math.floor(free * (1 - 0.5 * (above + below)));
+  let u = above;
+  let w = below;
   for (let k = 1; k <= m; k++) {
-    const next = u * theta;
-    freq[m + k] = freq[m - k] = 1 + Math.floor(free * 0.5 * (u - next));
-    u = next;
+    const u2 = u * theta;
+    const w2 = w * theta;
+    freq[m + k] = 1 + Math.floor(free * 0.5 * (u - u2));
+    freq[m - k] = 1 + Math.floor(free * 0.5 * (w - w2));
+    u = u2;
+    w = w2;
   }
   let used = 0;
   for (let s = 0; s < n - 1; s++) used += freq[s];
@@ -126,7 +135,7 @@ function specTable(i: number): SpecTable {
   const cum = [0];
   for (const f of freq) cum.push(cum[cum.length - 1] + f);
   const table = { m, cum };
-  specTables.set(i, table);
+  specTables.set(`${i},${o}`, table);
   return table;
 }
 
@@ -166,8 +175,8 @@ class SpecRangeDecoder {
     return v;
   }
 
-  laplace(i: number): number {
-    const { m, cum } = specTable(i);
+  laplace(i: number, o = 0): number {
+    const { m, cum } = specTable(i, o);
     const s = this.symbol(16, cum);
     if (s <= 2 * m) return s - m;
     let zeros = 0;
@@ -186,13 +195,15 @@ interface SpecFile {
   hidden: number[];
   latentStepIndex: number;
   layers: { w: { e: number; s: number; v: number[] }; b: { e: number; s: number; v: number[] } }[];
-  grids: { scales: number[] | null; v: number[] }[];
+  grids: { scales: number[] | null; coefficients: number[] | null; v: number[] }[];
   consumed: number;
   payloadLength: number;
 }
 
 function specParse(file: Uint8Array): SpecFile {
-  expect(Array.from(file.subarray(0, 5))).toEqual([0x6e, 0x6e, 0x69, 0x6d, 1]);
+  expect(Array.from(file.subarray(0, 4))).toEqual([0x6e, 0x6e, 0x69, 0x6d]);
+  const version = file[4];
+  expect([1, 2]).toContain(version);
   const body = file.length - 4;
   expect(new DataView(file.buffer, file.byteOffset).getUint32(body)).toBe(zlibCrc32(file.subarray(0, body)) >>> 0);
   let at = 5;
@@ -225,9 +236,10 @@ function specParse(file: Uint8Array): SpecFile {
     const gh = Math.ceil(height / 2 ** l);
     const v = new Array<number>(gw * gh).fill(0);
     if (d.bits(1) === 0) {
-      grids[l] = { scales: null, v };
+      grids[l] = { scales: null, coefficients: null, v };
       continue;
     }
+    const coefficients = Array.from({ length: 4 }, () => (version === 1 ? 0 : d.bits(6) - 32));
     const scales = Array.from({ length: 6 }, () => d.bits(6));
     for (let y = 0; y < gh; y++) {
       for (let x = 0; x < gw; x++) {
@@ -236,10 +248,15 @@ function specParse(file: Uint8Array): SpecFile {
         if (x > 0) activity += 2 * at(-1, 0);
         if (y > 0) activity += 2 * at(0, -1) + (x > 0 ? at(-1, -1) : 0) + (x < gw - 1 ? at(1, -1) : 0);
         const context = activity === 0 ? 0 : activity <= 2 ? 1 : activity <= 5 ? 2 : activity <= 10 ? 3 : activity <= 20 ? 4 : 5;
-        v[y * gw + x] = d.laplace(scales[context]);
+        const q = (dx: number, dy: number) => v[(y + dy) * gw + x + dx];
+        let sum = 0;
+        if (x > 0) sum += coefficients[0] * q(-1, 0);
+        if (y > 0) sum += coefficients[1] * q(0, -1) + (x > 0 ? coefficients[2] * q(-1, -1) : 0) + (x < gw - 1 ? coefficients[3] * q(1, -1) : 0);
+        const centre = Math.floor((sum + 8) / 16);
+        v[y * gw + x] = centre + d.laplace(scales[context], sum - 16 * centre);
       }
     }
-    grids[l] = { scales, v };
+    grids[l] = { scales, coefficients, v };
   }
   return { width, height, channels, levels, hidden, latentStepIndex, layers, grids, consumed: d.consumed, payloadLength: payload.length };
 }
@@ -394,6 +411,7 @@ describe('payload parsing', () => {
       });
       spec.grids.forEach((g, l) => {
         expect(g.scales).toEqual(model.grids[l].scaleIndices);
+        expect(g.coefficients).toEqual(model.grids[l].coefficients);
         expect(g.v).toEqual(Array.from(model.grids[l].values));
       });
     }
@@ -413,18 +431,29 @@ describe('payload parsing', () => {
   });
 
   // Past its end the payload reads as zero bytes (the encoder trims them), so a payload cut short
-  // under a recomputed CRC is still a well-formed stream: it must decode to a model of the
-  // header's shape, never crash. (Accidental truncation is caught by the CRC; see container tests.)
-  it('decodes a payload cut short under a valid CRC into a model of the right shape', () => {
+  // under a recomputed CRC is still a well-formed stream: without prediction it decodes to a
+  // model of the header's shape; with prediction the implicit zeros may also drive the latents
+  // out of range, a payload error. Never anything else. (Accidental truncation is caught by the
+  // CRC; see container tests.)
+  it('decodes a payload cut short under a valid CRC into a model of the right shape, or reports a payload error', () => {
     const random = prng(24);
     const h = header(20, 20, 3, 4, [6]);
-    const model = randomModel(random, h, { unusedChance: 0 });
-    const payload = encodePayload(model, gridSizes(20, 20, 4));
-    expect(payload.length).toBeGreaterThan(40);
-    for (const keep of [0, 1, 5, 20, Math.floor(payload.length / 2)]) {
-      const cut = writeContainer(h, payload.subarray(0, keep));
-      const parsed = parseNnimg(cut);
-      expect(parsed.model.latents.map((l) => l.length), `payload cut to ${keep}`).toEqual(gridSizes(20, 20, 4).map((g) => g.width * g.height));
+    const shapeOfGrids = gridSizes(20, 20, 4).map((g) => g.width * g.height);
+    for (const predicted of [false, true]) {
+      const model = randomModel(random, h, { unusedChance: 0 });
+      if (!predicted) for (const grid of model.grids) grid.coefficients = [0, 0, 0, 0];
+      const payload = encodePayload(model, gridSizes(20, 20, 4));
+      expect(payload.length).toBeGreaterThan(40);
+      for (const keep of [0, 1, 5, 20, Math.floor(payload.length / 2)]) {
+        const cut = writeContainer(h, payload.subarray(0, keep));
+        try {
+          expect(parseNnimg(cut).model.latents.map((l) => l.length), `payload cut to ${keep}`).toEqual(shapeOfGrids);
+        } catch (error) {
+          expect(predicted, `payload cut to ${keep}: ${String(error)}`).toBe(true);
+          expect(error).toBeInstanceOf(NnimgDecodeError);
+          expect((error as NnimgDecodeError).code).toBe('payload');
+        }
+      }
     }
   });
 
@@ -435,7 +464,7 @@ describe('payload parsing', () => {
     const model: QuantizedModel = {
       latentStepIndex: 32,
       layers: [{ weights: { stepExponent: 0, scaleIndex: 24, values: Int32Array.from([1]) }, biases: { stepExponent: 1, scaleIndex: 24, values: Int32Array.from([0]) } }],
-      grids: [{ scaleIndices: [0, 0, 0, 0, 0, 0], values: new Int32Array(64).fill(-2) }],
+      grids: [{ scaleIndices: [0, 0, 0, 0, 0, 0], coefficients: [0, 0, 0, 0], values: new Int32Array(64).fill(-2) }],
     };
     return { h, model, file: fileOf(h, model) };
   })();
@@ -541,7 +570,7 @@ describe('rendering', () => {
     const model: QuantizedModel = {
       latentStepIndex: 32,
       layers: shapes.map((s) => ({ weights: zero(s.inputs * s.outputs), biases: zero(s.outputs) })),
-      grids: gridSizes(12, 9, 4).map((g) => ({ scaleIndices: null, values: new Int32Array(g.width * g.height) })),
+      grids: gridSizes(12, 9, 4).map((g) => unusedGrid(g.width * g.height)),
     };
     for (const request of [{}, { width: 1, height: 1 }, { scale: 3.3 }]) {
       expect(new Set(decode(fileOf(h, model), request).data)).toEqual(new Set([128]));
@@ -553,7 +582,7 @@ describe('rendering', () => {
     const model: QuantizedModel = {
       latentStepIndex: 32,
       layers: [{ weights: { stepExponent: 0, scaleIndex: 0, values: new Int32Array(6) }, biases: { stepExponent: 8, scaleIndex: 40, values: Int32Array.from([-100, 10, 500]) } }],
-      grids: gridSizes(4, 4, 2).map((g) => ({ scaleIndices: null, values: new Int32Array(g.width * g.height) })),
+      grids: gridSizes(4, 4, 2).map((g) => unusedGrid(g.width * g.height)),
     };
     // (-100/256 + 0.5) * 255 = 27.89; (10/256 + 0.5) * 255 = 137.46; 500/256 + 0.5 > 1.
     expect(Array.from(decode(fileOf(h, model), { width: 1, height: 1 }).data)).toEqual([28, 137, 255]);
@@ -567,7 +596,7 @@ describe('rendering', () => {
     const model: QuantizedModel = {
       latentStepIndex: 32,
       layers: [{ weights: { stepExponent: 4, scaleIndex: 30, values: Int32Array.from([1]) }, biases: { stepExponent: 0, scaleIndex: 0, values: Int32Array.from([0]) } }],
-      grids: [{ scaleIndices: [30, 30, 30, 30, 30, 30], values: Int32Array.from([-8, 8]) }],
+      grids: [{ scaleIndices: [30, 30, 30, 30, 30, 30], coefficients: [0, 0, 0, 0], values: Int32Array.from([-8, 8]) }],
     };
     const file = fileOf(h, model);
     // Native: pixel centres are cell centres: -0.5 + 0.5 = 0 and 0.5 + 0.5 = 1.
@@ -582,7 +611,7 @@ describe('rendering', () => {
 describe('spec/nnimg.md', () => {
   it('the worked example of section 12 is what the reference writes and decodes', () => {
     const text = readFileSync(new URL('../spec/nnimg.md', import.meta.url), 'utf8');
-    const line = text.split('\n').find((l) => l.startsWith('6e 6e 69 6d  01'));
+    const line = text.split('\n').find((l) => l.startsWith('6e 6e 69 6d  02'));
     expect(line).toBeDefined();
     const bytes = Uint8Array.from(Buffer.from(line!.replace(/\s+/g, ''), 'hex'));
     expect(text).toContain(`The file (${bytes.length} bytes)`);
@@ -590,7 +619,7 @@ describe('spec/nnimg.md', () => {
     const model: QuantizedModel = {
       latentStepIndex: 32,
       layers: [{ weights: { stepExponent: 4, scaleIndex: 30, values: Int32Array.from([1]) }, biases: { stepExponent: 0, scaleIndex: 0, values: Int32Array.from([0]) } }],
-      grids: [{ scaleIndices: [30, 30, 30, 30, 30, 30], values: Int32Array.from([-8, 8]) }],
+      grids: [{ scaleIndices: [30, 30, 30, 30, 30, 30], coefficients: [0, 0, 0, 0], values: Int32Array.from([-8, 8]) }],
     };
     expect(Buffer.from(fileOf(h, model)).toString('hex')).toBe(Buffer.from(bytes).toString('hex'));
     expect(parseNnimg(bytes).quantized).toEqual(model);
@@ -598,6 +627,17 @@ describe('spec/nnimg.md', () => {
     expect(Array.from(decode(bytes).data)).toEqual([0, 255]);
     expect(Array.from(decode(bytes, { width: 4, height: 1 }).data)).toEqual([0, 64, 191, 255]);
     expect(Array.from(decode(bytes, { width: 1, height: 1 }).data)).toEqual([128]);
+  });
+
+  it('the version 1 example of section 14 still decodes, to the same model and samples', () => {
+    const text = readFileSync(new URL('../spec/nnimg.md', import.meta.url), 'utf8');
+    const hex = /`(6e 6e 69 6d 01 [0-9a-f ]+)`/.exec(text)?.[1];
+    expect(hex).toBeDefined();
+    const bytes = Uint8Array.from(Buffer.from(hex!.replace(/\s+/g, ''), 'hex'));
+    expect(bytes.length).toBe(27);
+    expect(parseNnimg(bytes).quantized.grids[0]).toEqual({ scaleIndices: [30, 30, 30, 30, 30, 30], coefficients: [0, 0, 0, 0], values: Int32Array.from([-8, 8]) });
+    expect(specParse(bytes).grids[0].v).toEqual([-8, 8]);
+    expect(Array.from(decode(bytes, { width: 4, height: 1 }).data)).toEqual([0, 64, 191, 255]);
   });
 
   it('the header example of section 2 is what the reference writes', () => {

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { unusedGrid } from '../src/codec/bitstream.js';
 import { DEFAULT_MAX_DECODE_PIXELS, NnimgDecodeError, decode, parseNnimg } from '../src/codec/decode.js';
 import { MAX_PIXELS, NnimgFormatError, NnimgHeader, writeContainer } from '../src/container/format.js';
 import { laplaceTable } from '../src/entropy/laplace.js';
@@ -95,7 +96,7 @@ describe('fuzzing the decoder', () => {
 
 describe('decoder allocation limit', () => {
   const claim = (width: number, height: number, levels = 12, hidden = [64, 64, 64, 64]): Uint8Array =>
-    writeContainer({ model: 'latent-grid', width, height, channels: 3, levels, hidden }, Uint8Array.of(0xff, 0xff, 0xff));
+    writeContainer({ model: 'latent-grid', width, height, channels: 3, levels, hidden }, new Uint8Array(0));
 
   it('refuses a tiny file claiming 2^27 pixels before allocating anything, with a typed error', () => {
     const file = claim(65535, 2048);
@@ -157,7 +158,7 @@ describe('decoder allocation limit', () => {
         { weights: { stepExponent: 0, scaleIndex: 0, values: new Int32Array(4 * 16) }, biases: { stepExponent: 0, scaleIndex: 0, values: new Int32Array(16) } },
         { weights: { stepExponent: 0, scaleIndex: 0, values: new Int32Array(16 * 3) }, biases: { stepExponent: 0, scaleIndex: 0, values: new Int32Array(3) } },
       ],
-      grids: [64, 32, 16, 8].map((n) => ({ scaleIndices: null, values: new Int32Array(n * n) })),
+      grids: [64, 32, 16, 8].map((n) => unusedGrid(n * n)),
     });
     const headerEnd = 6 + zero[5];
     for (const fill of [0x00, 0xff, 0x80, 0x55]) {

@@ -170,7 +170,7 @@ describe('decoder input: exit 1 with the reason', () => {
 
   it('a tiny file claiming 2^27 pixels is refused at once; --max-pixels names and moves the limit', async () => {
     const claim = (width: number, height: number) =>
-      writeContainer({ model: 'latent-grid', width, height, channels: 3, levels: 12, hidden: [64, 64] }, Uint8Array.of(0xff));
+      writeContainer({ model: 'latent-grid', width, height, channels: 3, levels: 12, hidden: [64, 64] }, new Uint8Array(0));
     writeFileSync(at('huge.nnimg'), claim(65535, 2048));
     const run = await nnimg('decode', at('huge.nnimg'), '-o', at('huge.png'));
     expectError(run, 1, /huge\.nnimg: the image is 65535x2048 \(134215680 pixels\), over the decoder's limit of 67108864 pixels; raise the limit with --max-pixels 134215680/);

@@ -9,18 +9,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decode, parseNnimg } from '../src/codec/decode.js';
+import { FORMAT_VERSION } from '../src/container/format.js';
 import { VectorManifest } from './support/vectors.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const folder = join(root, 'spec', 'vectors');
-
-const manifest = JSON.parse(readFileSync(join(folder, 'vectors.json'), 'utf8')) as VectorManifest;
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-const file = (name: string) => new Uint8Array(readFileSync(join(folder, name)));
 
-describe('spec/vectors', () => {
+// The current version's vectors, and version 1's, kept unchanged since nnimg 0.1.0.
+describe.each([
+  ['spec/vectors', FORMAT_VERSION],
+  ['spec/vectors/v1', 1],
+])('%s', (relativeFolder, version) => {
+  const folder = join(root, relativeFolder);
+  const manifest = JSON.parse(readFileSync(join(folder, 'vectors.json'), 'utf8')) as VectorManifest;
+  const file = (name: string) => new Uint8Array(readFileSync(join(folder, name)));
+
   it('lists every .nnimg file in the folder, and only those', () => {
-    expect(manifest).toMatchObject({ format: 'nnimg', version: 1 });
+    expect(manifest).toMatchObject({ format: 'nnimg', version });
+    expect(manifest.vectors.every((v) => file(v.file)[4] === version)).toBe(true);
     const listed = new Set(manifest.vectors.map((v) => v.file));
     const present = readdirSync(folder).filter((name) => name.endsWith('.nnimg'));
     expect([...listed].sort()).toEqual(present.sort());

@@ -1,7 +1,15 @@
 /** `nnimg info IN [--json]`: what a .nnimg file holds and where its bytes go. */
-import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, STEP_EXPONENT_BITS, tensorValueBits } from '../codec/bitstream.js';
-import { SCALE_INDEX_BITS, laplaceCost, laplaceTable } from '../entropy/laplace.js';
-import { CONTEXT_COUNT, latentContext } from '../entropy/latent-context.js';
+import {
+  LATENT_STEP_BITS,
+  QuantizedModel,
+  QuantizedTensor,
+  STEP_EXPONENT_BITS,
+  gridValueBits,
+  tensorValueBits,
+} from '../codec/bitstream.js';
+import { SCALE_INDEX_BITS } from '../entropy/laplace.js';
+import { CONTEXT_COUNT } from '../entropy/latent-context.js';
+import { COEFFICIENT_BITS, PREDICTION_TAPS } from '../entropy/latent-prediction.js';
 import { GridSize } from '../model/geometry.js';
 import { latentStep } from '../model/model.js';
 import { multiplyAddsPerPixel } from '../model/network.js';
@@ -28,7 +36,7 @@ export interface LevelBits {
   height: number;
   used: boolean;
   nonZero: number;
-  /** The used flag and the per-context scale indices. */
+  /** The used flag, the prediction coefficients and the per-context scale indices. */
   sideBits: number;
   valueBits: number;
 }
@@ -47,17 +55,6 @@ export interface PayloadBits {
 
 function tensorBits(tensor: QuantizedTensor): number {
   return tensorValueBits(tensor.values, tensor.scaleIndex);
-}
-
-function gridValueBits(values: Int32Array, size: GridSize, scaleIndices: number[]): number {
-  const tables = scaleIndices.map(laplaceTable);
-  let bits = 0;
-  for (let y = 0; y < size.height; y++) {
-    for (let x = 0; x < size.width; x++) {
-      bits += laplaceCost(values[y * size.width + x], tables[latentContext(values, size.width, x, y)]);
-    }
-  }
-  return bits;
 }
 
 /** Where the payload bits go, costed under the file's own entropy parameters. */
@@ -80,8 +77,8 @@ export function payloadBits(quantized: QuantizedModel, grids: readonly GridSize[
       height: size.height,
       used,
       nonZero,
-      sideBits: 1 + (used ? CONTEXT_COUNT * SCALE_INDEX_BITS : 0),
-      valueBits: grid.scaleIndices ? gridValueBits(grid.values, size, grid.scaleIndices) : 0,
+      sideBits: 1 + (used ? PREDICTION_TAPS * COEFFICIENT_BITS + CONTEXT_COUNT * SCALE_INDEX_BITS : 0),
+      valueBits: gridValueBits(grid, size),
     };
   });
   const weights = layers.reduce((n, l) => n + l.sideBits + l.weightBits + l.biasBits, 0);

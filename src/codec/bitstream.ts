@@ -1,18 +1,29 @@
 /**
  * The payload: every quantized parameter of the model, range coded. Layout (spec/nnimg.md, "Payload"):
  * latent step index; per layer the weights then the biases, each as (step exponent, scale index,
- * values); then per latent grid, coarsest first, a used flag, its context scale indices and its
- * values in raster order under the context model.
+ * values); then per latent grid, coarsest first, a used flag, its prediction coefficients, its
+ * context scale indices and its values in raster order, each under a Laplace centred on its prediction.
  */
+import { FORMAT_VERSION } from '../container/format.js';
 import { RangeDecoder, RangeEncoder } from '../entropy/range-coder.js';
 import {
   SCALE_INDEX_BITS,
   decodeLaplace,
   encodeLaplace,
+  LaplaceTable,
   laplaceCost,
   laplaceTable,
 } from '../entropy/laplace.js';
 import { CONTEXT_COUNT, latentContext } from '../entropy/latent-context.js';
+import {
+  COEFFICIENT_BITS,
+  MAX_LATENT_MAGNITUDE,
+  MIN_COEFFICIENT,
+  PREDICTION_TAPS,
+  meanCentre,
+  meanOffset,
+  predictedMean,
+} from '../entropy/latent-prediction.js';
 import { GridSize } from '../model/geometry.js';
 import { LayerShape } from '../model/network.js';
 
@@ -29,7 +40,14 @@ export interface QuantizedTensor {
 export interface QuantizedGrid {
   /** One Laplace scale index per context; null when every value of the grid is zero. */
   scaleIndices: number[] | null;
+  /** The prediction coefficients (latent-prediction.ts) in sixteenths; null when the grid is unused. */
+  coefficients: number[] | null;
   values: Int32Array;
+}
+
+/** A grid whose values are all zero: only its "unused" flag is coded. */
+export function unusedGrid(cellCount: number): QuantizedGrid {
+  return { scaleIndices: null, coefficients: null, values: new Int32Array(cellCount) };
 }
 
 export interface QuantizedModel {
@@ -61,16 +79,55 @@ function encodeTensor(encoder: RangeEncoder, tensor: QuantizedTensor): void {
 }
 
 function encodeGrid(encoder: RangeEncoder, grid: QuantizedGrid, size: GridSize): void {
-  encoder.encodeBits(grid.scaleIndices ? 1 : 0, 1);
-  if (!grid.scaleIndices) return;
-  for (const s of grid.scaleIndices) encoder.encodeBits(s, SCALE_INDEX_BITS);
-  const tables = grid.scaleIndices.map(laplaceTable);
-  const values = grid.values;
+  const { scaleIndices, coefficients, values } = grid;
+  encoder.encodeBits(scaleIndices && coefficients ? 1 : 0, 1);
+  if (!scaleIndices || !coefficients) return;
+  for (const c of coefficients) encoder.encodeBits(c - MIN_COEFFICIENT, COEFFICIENT_BITS);
+  for (const s of scaleIndices) encoder.encodeBits(s, SCALE_INDEX_BITS);
+  const cell: CellCoding = { centre: 0, table: laplaceTable(0) };
   for (let y = 0; y < size.height; y++) {
     for (let x = 0; x < size.width; x++) {
-      encodeLaplace(encoder, values[y * size.width + x], tables[latentContext(values, size.width, x, y)]);
+      codingOfCell(values, size.width, x, y, scaleIndices, coefficients, cell);
+      encodeLaplace(encoder, values[y * size.width + x] - cell.centre, cell.table);
     }
   }
+}
+
+interface CellCoding {
+  /** The value is coded as its difference from this integer... */
+  centre: number;
+  /** ...under this table. */
+  table: LaplaceTable;
+}
+
+/** How cell (x, y) is coded, from the values before it: spec/nnimg.md, 6.2 and 6.3. */
+function codingOfCell(
+  values: Int32Array,
+  width: number,
+  x: number,
+  y: number,
+  scaleIndices: readonly number[],
+  coefficients: readonly number[],
+  out: CellCoding,
+): void {
+  const mean = predictedMean(values, width, x, y, coefficients);
+  out.centre = meanCentre(mean);
+  out.table = laplaceTable(scaleIndices[latentContext(values, width, x, y)], meanOffset(mean, out.centre));
+}
+
+/** Bits the grid's values take under its own entropy model (0 for an unused grid). */
+export function gridValueBits(grid: QuantizedGrid, size: GridSize): number {
+  const { scaleIndices, coefficients, values } = grid;
+  if (!scaleIndices || !coefficients) return 0;
+  const cell: CellCoding = { centre: 0, table: laplaceTable(0) };
+  let bits = 0;
+  for (let y = 0; y < size.height; y++) {
+    for (let x = 0; x < size.width; x++) {
+      codingOfCell(values, size.width, x, y, scaleIndices, coefficients, cell);
+      bits += laplaceCost(values[y * size.width + x] - cell.centre, cell.table);
+    }
+  }
+  return bits;
 }
 
 /** Bits the tensor's values take under a scale index (the encoder's choice of scale). */
@@ -81,10 +138,12 @@ export function tensorValueBits(values: Int32Array, scaleIndex: number): number 
   return bits;
 }
 
+/** Decodes a payload of format version `version` (1: no prediction coefficients, all taken as 0). */
 export function decodePayload(
   payload: Uint8Array,
   shapes: readonly LayerShape[],
   grids: readonly GridSize[],
+  version = FORMAT_VERSION,
 ): QuantizedModel {
   const decoder = new RangeDecoder(payload);
   const latentStepIndex = decoder.decodeBits(LATENT_STEP_BITS);
@@ -93,7 +152,8 @@ export function decodePayload(
     biases: decodeTensor(decoder, shape.outputs),
   }));
   const decodedGrids: QuantizedGrid[] = new Array(grids.length);
-  for (let level = grids.length - 1; level >= 0; level--) decodedGrids[level] = decodeGrid(decoder, grids[level]);
+  const predicted = version >= 2;
+  for (let level = grids.length - 1; level >= 0; level--) decodedGrids[level] = decodeGrid(decoder, grids[level], predicted);
   return { latentStepIndex, layers, grids: decodedGrids };
 }
 
@@ -108,16 +168,22 @@ function decodeTensor(decoder: RangeDecoder, count: number): QuantizedTensor {
   return { stepExponent, scaleIndex, values };
 }
 
-function decodeGrid(decoder: RangeDecoder, size: GridSize): QuantizedGrid {
-  const values = new Int32Array(size.width * size.height);
-  if (decoder.decodeBits(1) === 0) return { scaleIndices: null, values };
+function decodeGrid(decoder: RangeDecoder, size: GridSize, predicted: boolean): QuantizedGrid {
+  const cellCount = size.width * size.height;
+  if (decoder.decodeBits(1) === 0) return unusedGrid(cellCount);
+  const values = new Int32Array(cellCount);
+  const coefficients: number[] = [];
+  for (let k = 0; k < PREDICTION_TAPS; k++) coefficients.push(predicted ? decoder.decodeBits(COEFFICIENT_BITS) + MIN_COEFFICIENT : 0);
   const scaleIndices: number[] = [];
   for (let c = 0; c < CONTEXT_COUNT; c++) scaleIndices.push(decoder.decodeBits(SCALE_INDEX_BITS));
-  const tables = scaleIndices.map(laplaceTable);
+  const cell: CellCoding = { centre: 0, table: laplaceTable(0) };
   for (let y = 0; y < size.height; y++) {
     for (let x = 0; x < size.width; x++) {
-      values[y * size.width + x] = decodeLaplace(decoder, tables[latentContext(values, size.width, x, y)]);
+      codingOfCell(values, size.width, x, y, scaleIndices, coefficients, cell);
+      const value = cell.centre + decodeLaplace(decoder, cell.table);
+      if (!(Math.abs(value) <= MAX_LATENT_MAGNITUDE)) throw new PayloadError(`latent value ${value} out of range`);
+      values[y * size.width + x] = value;
     }
   }
-  return { scaleIndices, values };
+  return { scaleIndices, coefficients, values };
 }

@@ -67,6 +67,7 @@ function checkPixels(what: string, width: number, height: number, limit: number)
 }
 
 export interface ParsedFile {
+  version: number;
   header: NnimgHeader;
   quantized: QuantizedModel;
   model: Model;
@@ -82,17 +83,17 @@ export interface ParsedFile {
  */
 export function parseNnimg(bytes: Uint8Array, limits: DecodeLimits = {}): ParsedFile {
   const maxPixels = maxPixelsOf(limits);
-  const { header, payload, overheadBytes } = readContainer(bytes);
+  const { version, header, payload, overheadBytes } = readContainer(bytes);
   checkPixels('the image', header.width, header.height, maxPixels);
   const { grids, shapes } = modelShapes(header);
   let quantized: QuantizedModel;
   try {
-    quantized = decodePayload(payload, shapes, grids);
+    quantized = decodePayload(payload, shapes, grids, version);
   } catch (error) {
     if (error instanceof PayloadError || error instanceof EntropyError) throw new NnimgDecodeError(error.message);
     throw error;
   }
-  return { header, quantized, model: dequantize(header, quantized), payloadBytes: payload.length, overheadBytes };
+  return { version, header, quantized, model: dequantize(header, quantized), payloadBytes: payload.length, overheadBytes };
 }
 
 export interface OutputSize {

@@ -8,7 +8,7 @@ import { defaultLevelCount, gridSizes } from '../model/geometry.js';
 import { UNIT_LATENT_STEP_INDEX } from '../model/model.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes, multiplyAddsPerPixel } from '../model/network.js';
 import { IterationResult, Trainer } from '../training/trainer.js';
-import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, encodePayload } from './bitstream.js';
+import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, encodePayload, unusedGrid } from './bitstream.js';
 import { decode } from './decode.js';
 import { psnr } from './metrics.js';
 import { quantizeLatents, quantizeTensor, tensorBits } from './quantize.js';
@@ -248,9 +248,17 @@ interface FittedModel {
  */
 function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: QuantizedLayers, budget: number | undefined): FittedModel {
   const latents = trainer.latentViews;
+  // Prediction coefficients are refined against the real cost once, at the trained step, and
+  // kept for the other steps (they hardly depend on the step, and the search is slow).
+  let predictors = trainer.quantizedPredictors();
+  let refined = false;
   const build = (stepIndex: number, droppedLevels: number, currentLayers: QuantizedLayers) => {
-    const { grids, bits } = quantizeLatents(latents, trainer.grids, stepIndex);
-    for (let l = 0; l < droppedLevels; l++) grids[l] = { scaleIndices: null, values: new Int32Array(grids[l].values.length) };
+    const { grids, bits } = quantizeLatents(latents, trainer.grids, stepIndex, predictors, !refined);
+    if (!refined) {
+      predictors = grids.map((g, level) => g.coefficients ?? predictors[level]);
+      refined = true;
+    }
+    for (let l = 0; l < droppedLevels; l++) grids[l] = unusedGrid(grids[l].values.length);
     const model: QuantizedModel = { latentStepIndex: stepIndex, layers: currentLayers, grids };
     const size = writeContainer(header, encodePayload(model, trainer.grids)).length;
     const weightBits = currentLayers.reduce((n, l) => n + tensorBits(l.weights) + tensorBits(l.biases), 0);
@@ -304,7 +312,7 @@ export function minimumFileBytes(header: NnimgHeader): number {
   const model: QuantizedModel = {
     latentStepIndex: UNIT_LATENT_STEP_INDEX,
     layers: zeroLayers(shapes),
-    grids: Array.from({ length: header.levels }, () => ({ scaleIndices: null, values: new Int32Array(0) })),
+    grids: Array.from({ length: header.levels }, () => unusedGrid(0)),
   };
   return writeContainer(header, encodePayload(model, gridSizes(header.width, header.height, header.levels))).length;
 }

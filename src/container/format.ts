@@ -9,7 +9,9 @@ import { Packr } from 'msgpackr';
 import { crc32 } from './crc32.js';
 
 export const MAGIC = Uint8Array.from([0x6e, 0x6e, 0x69, 0x6d]); // "nnim"
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** The oldest version this decoder reads (version 1 is version 2 without latent prediction). */
+export const OLDEST_READABLE_VERSION = 1;
 const CHECKSUM_BYTES = 4;
 /** Limits a decoder applies before allocating anything (spec/nnimg.md, "Limits"). */
 export const MAX_DIMENSION = 65535;
@@ -73,6 +75,8 @@ export function writeContainer(header: NnimgHeader, payload: Uint8Array): Uint8A
 }
 
 export interface ContainerParts {
+  /** The file's format version (OLDEST_READABLE_VERSION .. FORMAT_VERSION). */
+  version: number;
   header: NnimgHeader;
   payload: Uint8Array;
   /** Bytes taken by everything but the payload. */
@@ -87,7 +91,7 @@ export function readContainer(bytes: Uint8Array): ContainerParts {
   }
   if (bytes.length < minimum) throw new NnimgFormatError('truncated', `file is ${bytes.length} bytes: truncated`);
   const version = bytes[MAGIC.length];
-  if (version !== FORMAT_VERSION) {
+  if (version < OLDEST_READABLE_VERSION || version > FORMAT_VERSION) {
     throw new NnimgFormatError(
       'version',
       version > FORMAT_VERSION
@@ -112,7 +116,7 @@ export function readContainer(bytes: Uint8Array): ContainerParts {
   }
   const header = parseHeader(fields);
   at += headerLength;
-  return { header, payload: bytes.subarray(at, bodyEnd), overheadBytes: bytes.length - (bodyEnd - at) };
+  return { version, header, payload: bytes.subarray(at, bodyEnd), overheadBytes: bytes.length - (bodyEnd - at) };
 }
 
 function isCount(v: unknown, min: number, max: number): v is number {

@@ -1,6 +1,6 @@
 /**
- * Discretised zero-mean Laplace distributions, one per scale index, as integer frequency
- * tables for the range coder. Built with exact arithmetic only (see exact-math.ts), so the
+ * Discretised Laplace distributions, one per scale index and mean offset (a sixteenth of a
+ * unit), as integer frequency tables for the range coder. Built with exact arithmetic only (see exact-math.ts), so the
  * encoder and every decoder derive bit-identical tables.
  *
  * Symbols -M..M are in the table; anything larger in magnitude is sent as an escape symbol
@@ -38,34 +38,50 @@ export interface LaplaceTable {
   readonly bits: Float64Array;
 }
 
+/** A distribution's centre may sit off the integers by offset / 16, offset in -8 .. 7. */
+export const MEAN_OFFSETS = 16;
+const MIN_MEAN_OFFSET = -MEAN_OFFSETS / 2;
+
 const tables: LaplaceTable[] = [];
 
-export function laplaceTable(scaleIndex: number): LaplaceTable {
-  const cached = tables[scaleIndex];
+/**
+ * The table of a Laplace distribution with scale index `scaleIndex` centred at offset / 16
+ * (value v means the integer v, the distribution's mean sits at offset / 16).
+ */
+export function laplaceTable(scaleIndex: number, offset = 0): LaplaceTable {
+  const key = scaleIndex * MEAN_OFFSETS + offset - MIN_MEAN_OFFSET;
+  const cached = tables[key];
   if (cached) return cached;
   const b = laplaceScale(scaleIndex);
   const maxMagnitude = Math.min(MAX_TABLE_MAGNITUDE, Math.ceil(12 * b) + 1);
   const symbolCount = 2 * maxMagnitude + 2;
-  // P(v) = F(|v| + 1/2) - F(|v| - 1/2). With t = e^{-1/(2b)} and theta = t^2, the two-sided
-  // tail beyond |v| + 1/2 is t * theta^|v|: P(0) = 1 - t, P(v) = (tail(|v|-1) - tail(|v|)) / 2.
+  // Bin v spans [v - 1/2, v + 1/2]; measured from the mean its upper edge is v + d, d = 1/2 - offset/16
+  // in (0, 1]. Twice the mass beyond the upper edge of bin v >= 0 is above * theta^v, twice the mass
+  // below the lower edge of bin -v <= 0 is below * theta^v, with theta = e^{-1/b}:
+  // P(0) = 1 - (above + below) / 2, P(v) = (tail(|v| - 1) - tail(|v|)) / 2 on each side.
+  const d = 0.5 - offset / MEAN_OFFSETS;
   const t = exactExp(-0.5 / b);
   const theta = t * t;
+  const above = exactExp(-d / b);
+  const below = exactExp(-(1 - d) / b);
   const freeMass = FREQ_TOTAL - symbolCount; // every symbol gets 1 first, so none is impossible
   const cumulative = new Uint32Array(symbolCount + 1);
-  let upperTail = t; // P(X > |v| + 1/2) * 2 = e^{-(|v| + 1/2)/b}
-  let running = 0;
   const freqs = new Uint32Array(symbolCount);
-  freqs[maxMagnitude] = 1 + Math.floor(freeMass * (1 - t));
+  freqs[maxMagnitude] = 1 + Math.floor(freeMass * (1 - 0.5 * (above + below)));
+  let upperTail = above;
+  let lowerTail = below;
   for (let m = 1; m <= maxMagnitude; m++) {
-    const nextTail = upperTail * theta;
-    const each = 1 + Math.floor(freeMass * 0.5 * (upperTail - nextTail));
-    freqs[maxMagnitude + m] = each;
-    freqs[maxMagnitude - m] = each;
-    upperTail = nextTail;
+    const nextUpper = upperTail * theta;
+    const nextLower = lowerTail * theta;
+    freqs[maxMagnitude + m] = 1 + Math.floor(freeMass * 0.5 * (upperTail - nextUpper));
+    freqs[maxMagnitude - m] = 1 + Math.floor(freeMass * 0.5 * (lowerTail - nextLower));
+    upperTail = nextUpper;
+    lowerTail = nextLower;
   }
   let used = 0;
   for (let s = 0; s < symbolCount - 1; s++) used += freqs[s];
   freqs[symbolCount - 1] = FREQ_TOTAL - used; // escape: the tail mass plus rounding leftovers
+  let running = 0;
   for (let s = 0; s < symbolCount; s++) {
     cumulative[s] = running;
     running += freqs[s];
@@ -74,7 +90,7 @@ export function laplaceTable(scaleIndex: number): LaplaceTable {
   const bits = new Float64Array(symbolCount);
   for (let s = 0; s < symbolCount; s++) bits[s] = FREQ_BITS - Math.log2(freqs[s]);
   const table = { maxMagnitude, cumulative, bits };
-  tables[scaleIndex] = table;
+  tables[key] = table;
   return table;
 }
 

@@ -9,7 +9,7 @@
  * or in a valid image of the size asked for. Anything else thrown is a bug.
  */
 import fc from 'fast-check';
-import { QuantizedModel, encodePayload } from '../../src/codec/bitstream.js';
+import { QuantizedModel, encodePayload, unusedGrid } from '../../src/codec/bitstream.js';
 import { NnimgDecodeError, decode } from '../../src/codec/decode.js';
 import { crc32 } from '../../src/container/crc32.js';
 import { MAGIC, NnimgFormatError, NnimgHeader, writeContainer } from '../../src/container/format.js';
@@ -49,10 +49,11 @@ function randomModel(random: () => number, header: NnimgHeader): QuantizedModel 
     })),
     grids: gridSizes(header.width, header.height, header.levels).map((g) => {
       const values = new Int32Array(g.width * g.height);
-      if (random() < 0.2) return { scaleIndices: null, values };
+      if (random() < 0.2) return unusedGrid(values.length);
       const spread = 0.3 + 4 * random();
       for (let i = 0; i < values.length; i++) values[i] = laplaceSample(random, spread);
-      return { scaleIndices: Array.from({ length: 6 }, () => Math.floor(random() * 40)), values };
+      const coefficients = Array.from({ length: 4 }, () => Math.floor(random() * 13) - 4);
+      return { scaleIndices: Array.from({ length: 6 }, () => Math.floor(random() * 40)), coefficients, values };
     }),
   };
 }
@@ -77,7 +78,7 @@ export function seedFiles(extra: SeedFile[] = []): SeedFile[] {
   const zeroHeader: NnimgHeader = { model: 'latent-grid', width: 20, height: 10, channels: 3, levels: 3, hidden: [5] };
   const zero = randomModel(random, zeroHeader);
   for (const layer of zero.layers) for (const t of [layer.weights, layer.biases]) t.values.fill(0);
-  zero.grids = zero.grids.map((g) => ({ scaleIndices: null, values: new Int32Array(g.values.length) }));
+  zero.grids = zero.grids.map((g) => unusedGrid(g.values.length));
   seeds.push({ name: 'all-zero', bytes: fileOf(zeroHeader, zero) });
   return [...seeds, ...extra];
 }
