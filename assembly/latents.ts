@@ -21,7 +21,7 @@ const NOISE = 5;
 const LATENT_GRAD = 6;
 const MOMENT1 = 7;
 const MOMENT2 = 8;
-/** f64 (scale, tail ratio, log gap) per (level, context), see src/training/rate.ts. */
+/** f64 (1 / scale, tail ratio, log gap) per (level, context), see src/training/rate.ts. */
 const LAPLACE = 9;
 /** f64 prediction coefficients per (level, tap): left, top, top-left, top-right. */
 const PREDICTORS = 10;
@@ -106,33 +106,38 @@ export function latentProxy(layout: usize, roundProxy: bool): void {
 let dBitsdValue: f64 = 0;
 let dBitsdLogScale: f64 = 0;
 
-/** src/training/rate.ts laplaceBinRate: returns the bits, leaves the derivatives in the globals. */
-@inline function laplaceBinRate(value: f64, scale: f64, tailRatio: f64, logGap: f64): f64 {
+const INVERSE_LN2: f64 = 1 / Math.LN2;
+
+/**
+ * src/training/rate.ts laplaceBinRate, with 1/scale given and multiplications for most of its
+ * divisions (the same math, to rounding): returns the bits, leaves the derivatives in the globals.
+ */
+@inline function laplaceBinRate(value: f64, inverseScale: f64, tailRatio: f64, logGap: f64): f64 {
   const magnitude = abs(value);
   if (magnitude > 0.5) {
-    dBitsdValue = (value < 0 ? -1.0 : 1.0) / (scale * Math.LN2);
-    dBitsdLogScale = -((magnitude - 0.5) / scale - tailRatio / (scale * (1 - tailRatio))) / Math.LN2;
-    return (Math.LN2 + (magnitude - 0.5) / scale - logGap) / Math.LN2;
+    const excess = (magnitude - 0.5) * inverseScale;
+    dBitsdValue = (value < 0 ? -inverseScale : inverseScale) * INVERSE_LN2;
+    dBitsdLogScale = -(excess - (tailRatio * inverseScale) / (1 - tailRatio)) * INVERSE_LN2;
+    return (Math.LN2 + excess - logGap) * INVERSE_LN2;
   }
   const hi = 0.5 - value;
   const lo = 0.5 + value;
-  const eHi = Math.exp(-hi / scale);
+  const eHi = Math.exp(-hi * inverseScale);
   const eLo = tailRatio / eHi;
   const p = 1 - 0.5 * eHi - 0.5 * eLo;
-  const density = 0.5 / scale;
-  const dPdy = density * (eLo - eHi);
-  const dPds = -(hi * density * eHi) - lo * density * eLo;
-  dBitsdValue = -dPdy / (p * Math.LN2);
-  dBitsdLogScale = -dPds / (p * Math.LN2);
-  return -Math.log(p) / Math.LN2;
+  const density = 0.5 * inverseScale;
+  const perProbability = INVERSE_LN2 / p;
+  dBitsdValue = density * (eHi - eLo) * perProbability;
+  dBitsdLogScale = density * (hi * eHi + lo * eLo) * perProbability;
+  return -Math.log(p) * INVERSE_LN2;
 }
 
-/** src/training/rate.ts laplaceBinBits. */
-@inline function laplaceBinBits(value: f64, scale: f64, tailRatio: f64, logGap: f64): f64 {
+/** src/training/rate.ts laplaceBinBits, as laplaceBinRate above. */
+@inline function laplaceBinBits(value: f64, inverseScale: f64, tailRatio: f64, logGap: f64): f64 {
   const magnitude = abs(value);
-  if (magnitude > 0.5) return (Math.LN2 + (magnitude - 0.5) / scale - logGap) / Math.LN2;
-  const eHi = Math.exp(-(0.5 - value) / scale);
-  return -Math.log(1 - 0.5 * eHi - (0.5 * tailRatio) / eHi) / Math.LN2;
+  if (magnitude > 0.5) return (Math.LN2 + (magnitude - 0.5) * inverseScale - logGap) * INVERSE_LN2;
+  const eHi = Math.exp(-(0.5 - value) * inverseScale);
+  return -Math.log(1 - 0.5 * eHi - 0.5 * (tailRatio / eHi)) * INVERSE_LN2;
 }
 
 /**
@@ -177,11 +182,11 @@ export function latentRate(layout: usize, weight: f64): void {
         const topRight = <f64>(y > 0 && hasRight ? roundedAt(rounded, i - width + 1) : 0);
         const mean = cLeft * left + cTop * top + cTopLeft * topLeft + cTopRight * topRight;
         const k = <usize>load<u8>(contexts + <usize>i);
-        const scale = load<f64>(levelLaplace + k * 24);
+        const inverseScale = load<f64>(levelLaplace + k * 24);
         const tailRatio = load<f64>(levelLaplace + k * 24, 8);
         const logGap = load<f64>(levelLaplace + k * 24, 16);
-        roundedBits += laplaceBinBits(<f64>roundedAt(rounded, i) - mean, scale, tailRatio, logGap);
-        proxyBits += laplaceBinRate(<f64>load<f32>(proxy + (<usize>i << 2)) - mean, scale, tailRatio, logGap);
+        roundedBits += laplaceBinBits(<f64>roundedAt(rounded, i) - mean, inverseScale, tailRatio, logGap);
+        proxyBits += laplaceBinRate(<f64>load<f32>(proxy + (<usize>i << 2)) - mean, inverseScale, tailRatio, logGap);
         const scaleAt = levelScaleGrad + (k << 3);
         store<f64>(scaleAt, load<f64>(scaleAt) + weight * dBitsdLogScale);
         const d = weight * dBitsdValue;

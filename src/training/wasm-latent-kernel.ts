@@ -43,7 +43,7 @@ export class WasmLatentKernel implements LatentKernel {
   private readonly kernels: KernelExports;
   private readonly table: number;
   private readonly noise: Float64Array;
-  /** (scale, tail ratio, log gap) per (level, context). */
+  /** (1 / scale, tail ratio, log gap) per (level, context). */
   private readonly laplace: Float64Array;
   private readonly predictors: Float64Array;
   private readonly scaleGrad: Float64Array;
@@ -101,7 +101,7 @@ export class WasmLatentKernel implements LatentKernel {
 
   accumulateRate(weight: number, scales: Parameter, predictors: Parameter): RateBits {
     const { scales: scale, tailRatios, logGaps } = contextLaplace(scales.value);
-    for (let k = 0; k < scale.length; k++) this.laplace.set([scale[k], tailRatios[k], logGaps[k]], 3 * k);
+    for (let k = 0; k < scale.length; k++) this.laplace.set([1 / scale[k], tailRatios[k], logGaps[k]], 3 * k);
     this.predictors.set(predictors.value);
     this.scaleGrad.fill(0);
     this.predictorGrad.fill(0);
