@@ -156,6 +156,11 @@ export function latentRate(layout: usize, weight: f64): void {
   const predictorGrad = address(layout, PREDICTOR_GRAD);
   let proxyBits: f64 = 0;
   let roundedBits: f64 = 0;
+  // Rounded latents come in long runs of one value (mostly zeros beside zeros) under one context:
+  // their bits are computed once per run.
+  let repeatedValue: f64 = NaN;
+  let repeatedConstants: usize = 0;
+  let repeatedBits: f64 = 0;
   let start = 0;
   for (let l = 0; l < field(layout, LEVELS); l++) {
     const width = field(layout, GRIDS + 2 * l);
@@ -182,10 +187,17 @@ export function latentRate(layout: usize, weight: f64): void {
         const topRight = <f64>(y > 0 && hasRight ? roundedAt(rounded, i - width + 1) : 0);
         const mean = cLeft * left + cTop * top + cTopLeft * topLeft + cTopRight * topRight;
         const k = <usize>load<u8>(contexts + <usize>i);
-        const inverseScale = load<f64>(levelLaplace + k * 24);
-        const tailRatio = load<f64>(levelLaplace + k * 24, 8);
-        const logGap = load<f64>(levelLaplace + k * 24, 16);
-        roundedBits += laplaceBinBits(<f64>roundedAt(rounded, i) - mean, inverseScale, tailRatio, logGap);
+        const constants = levelLaplace + k * 24;
+        const inverseScale = load<f64>(constants);
+        const tailRatio = load<f64>(constants, 8);
+        const logGap = load<f64>(constants, 16);
+        const roundedValue = <f64>roundedAt(rounded, i) - mean;
+        if (roundedValue != repeatedValue || constants != repeatedConstants) {
+          repeatedBits = laplaceBinBits(roundedValue, inverseScale, tailRatio, logGap);
+          repeatedValue = roundedValue;
+          repeatedConstants = constants;
+        }
+        roundedBits += repeatedBits;
         proxyBits += laplaceBinRate(<f64>load<f32>(proxy + (<usize>i << 2)) - mean, inverseScale, tailRatio, logGap);
         const scaleAt = levelScaleGrad + (k << 3);
         store<f64>(scaleAt, load<f64>(scaleAt) + weight * dBitsdLogScale);
