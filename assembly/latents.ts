@@ -1,6 +1,6 @@
 /**
- * The trainer's per-latent work in WebAssembly: the quantization proxy with the latents' contexts,
- * the rate pass and the latents' Adam update. The same computation as the reference,
+ * The trainer's per-latent work in WebAssembly: the quantization proxy, the rate pass (with the
+ * latents' contexts) and the latents' Adam update. The same computation as the reference,
  * src/training/latent-kernel.ts, in the same order (float64, AssemblyScript's own exp and log).
  *
  * The host (src/training/wasm-latent-kernel.ts) lays out every array in linear memory and
@@ -12,26 +12,25 @@ const LEVELS = 0;
 /** f32 latents, all levels concatenated, and the proxy of them the synthesis sees. */
 const LATENTS = 1;
 const PROXY_LATENTS = 2;
-/** i32 rounded latents and u8 contexts, one per latent. */
+/** i32 rounded latents. */
 const ROUNDED = 3;
-const CONTEXTS = 4;
 /** f64 uniform [0, 1) noise per latent, drawn by the host from its seeded generator. */
-const NOISE = 5;
+const NOISE = 4;
 /** f64 latent gradient; f32 Adam moments. */
-const LATENT_GRAD = 6;
-const MOMENT1 = 7;
-const MOMENT2 = 8;
+const LATENT_GRAD = 5;
+const MOMENT1 = 6;
+const MOMENT2 = 7;
 /** f64 (1 / scale, tail ratio, log gap) per (level, context), see src/training/rate.ts. */
-const LAPLACE = 9;
+const LAPLACE = 8;
 /** f64 prediction coefficients per (level, tap): left, top, top-left, top-right. */
-const PREDICTORS = 10;
+const PREDICTORS = 9;
 /** f64 gradient sums per (level, context) and per (level, tap). */
-const SCALE_GRAD = 11;
-const PREDICTOR_GRAD = 12;
+const SCALE_GRAD = 10;
+const PREDICTOR_GRAD = 11;
 /** f64 bits of the proxy latents, then of the rounded latents. */
-const BITS = 13;
+const BITS = 12;
 /** i32 width and height of every level's grid. */
-const GRIDS = 14;
+const GRIDS = 13;
 
 const CONTEXT_COUNT = 6;
 const PREDICTION_TAPS = 4;
@@ -67,38 +66,20 @@ const ADAM_EPSILON: f64 = 1e-8;
   return load<i32>(rounded + (<usize>i << 2));
 }
 
-/** Rounds the latents, writes the proxy (rounded, or plus noise - 1/2) and every latent's context. */
+/** Rounds the latents and writes the proxy (rounded, or plus noise - 1/2); latentRate finds the contexts. */
 export function latentProxy(layout: usize, roundProxy: bool): void {
   const latents = address(layout, LATENTS);
   const proxy = address(layout, PROXY_LATENTS);
   const rounded = address(layout, ROUNDED);
-  const contexts = address(layout, CONTEXTS);
   const noise = address(layout, NOISE);
   const count = latentCount(layout);
   for (let i = 0; i < count; i++) {
     const value = <f64>load<f32>(latents + (<usize>i << 2));
-    const r = Math.round(value);
+    // Math.round without its select, which V8 compiles to a branch that random values mispredict;
+    // exact for float32 values (value + 0.5 rounds only where the floor is 0 either way).
+    const r = copysign<f64>(floor<f64>(value + 0.5), value);
     store<i32>(rounded + (<usize>i << 2), <i32>r);
     store<f32>(proxy + (<usize>i << 2), <f32>(roundProxy ? r : value + load<f64>(noise + (<usize>i << 3)) - 0.5));
-  }
-  let start = 0;
-  for (let l = 0; l < field(layout, LEVELS); l++) {
-    const width = field(layout, GRIDS + 2 * l);
-    const height = field(layout, GRIDS + 2 * l + 1);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const i = start + y * width + x;
-        let activity = 0;
-        if (x > 0) activity += 2 * abs(roundedAt(rounded, i - 1));
-        if (y > 0) {
-          activity += 2 * abs(roundedAt(rounded, i - width));
-          if (x > 0) activity += abs(roundedAt(rounded, i - width - 1));
-          if (x + 1 < width) activity += abs(roundedAt(rounded, i - width + 1));
-        }
-        store<u8>(contexts + <usize>i, contextOfActivity(activity));
-      }
-    }
-    start += width * height;
   }
 }
 
@@ -148,7 +129,6 @@ const INVERSE_LN2: f64 = 1 / Math.LN2;
 export function latentRate(layout: usize, weight: f64): void {
   const rounded = address(layout, ROUNDED);
   const proxy = address(layout, PROXY_LATENTS);
-  const contexts = address(layout, CONTEXTS);
   const grad = address(layout, LATENT_GRAD);
   const laplace = address(layout, LAPLACE);
   const predictors = address(layout, PREDICTORS);
@@ -181,12 +161,13 @@ export function latentRate(layout: usize, weight: f64): void {
         const i = start + y * width + x;
         const hasLeft = x > 0;
         const hasRight = x + 1 < width;
-        const left = <f64>(hasLeft ? roundedAt(rounded, i - 1) : 0);
-        const top = <f64>(y > 0 ? roundedAt(rounded, i - width) : 0);
-        const topLeft = <f64>(y > 0 && hasLeft ? roundedAt(rounded, i - width - 1) : 0);
-        const topRight = <f64>(y > 0 && hasRight ? roundedAt(rounded, i - width + 1) : 0);
-        const mean = cLeft * left + cTop * top + cTopLeft * topLeft + cTopRight * topRight;
-        const k = <usize>load<u8>(contexts + <usize>i);
+        const left = hasLeft ? roundedAt(rounded, i - 1) : 0;
+        const top = y > 0 ? roundedAt(rounded, i - width) : 0;
+        const topLeft = y > 0 && hasLeft ? roundedAt(rounded, i - width - 1) : 0;
+        const topRight = y > 0 && hasRight ? roundedAt(rounded, i - width + 1) : 0;
+        const mean = cLeft * <f64>left + cTop * <f64>top + cTopLeft * <f64>topLeft + cTopRight * <f64>topRight;
+        // The context from the same neighbours (src/entropy/latent-context.ts; missing ones count 0).
+        const k = <usize>contextOfActivity(2 * abs(left) + 2 * abs(top) + abs(topLeft) + abs(topRight));
         const constants = levelLaplace + k * 24;
         const inverseScale = load<f64>(constants);
         const tailRatio = load<f64>(constants, 8);
@@ -204,10 +185,10 @@ export function latentRate(layout: usize, weight: f64): void {
         const d = weight * dBitsdValue;
         const gradAt = grad + (<usize>i << 3);
         store<f64>(gradAt, load<f64>(gradAt) + d);
-        gLeft -= d * left;
-        gTop -= d * top;
-        gTopLeft -= d * topLeft;
-        gTopRight -= d * topRight;
+        gLeft -= d * <f64>left;
+        gTop -= d * <f64>top;
+        gTopLeft -= d * <f64>topLeft;
+        gTopRight -= d * <f64>topRight;
       }
     }
     const tapGrad = predictorGrad + <usize>(l * PREDICTION_TAPS) * 8;

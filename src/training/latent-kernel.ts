@@ -25,7 +25,7 @@ export interface LatentKernel {
   readonly latents: Parameter;
   /** The latents as the synthesis sees them this iteration (noisy or rounded). */
   readonly proxyLatents: Float32Array;
-  /** Rounds the latents, writes the proxy and the contexts; noise is drawn from `random`, latent by latent. */
+  /** Rounds the latents and writes the proxy; noise is drawn from `random`, latent by latent. */
   applyQuantizationProxy(proxy: QuantizationProxy, random: Random): void;
   /**
    * Adds weight * d(bits)/d(param) to the latents', scales' and predictors' gradients, `scales`

@@ -1,7 +1,7 @@
 /**
  * The trainer's per-latent work in WebAssembly (assembly/latents.ts), behind the LatentKernel
- * interface of the reference (latent-kernel.ts). The latents, their gradient, moments, proxy,
- * rounding and contexts live in the instance's memory for the whole training, so nothing per latent
+ * interface of the reference (latent-kernel.ts). The latents, their gradient, moments, proxy
+ * and rounding live in the instance's memory for the whole training, so nothing per latent
  * is copied; the noise is drawn here, from the trainer's seeded generator, into a buffer the
  * module reads.
  */
@@ -20,7 +20,6 @@ const enum Slot {
   Latents,
   ProxyLatents,
   Rounded,
-  Contexts,
   Noise,
   LatentGrad,
   Moment1,
@@ -62,7 +61,6 @@ export class WasmLatentKernel implements LatentKernel {
     at[Slot.Latents] = plan.reserve(count * F32);
     at[Slot.ProxyLatents] = plan.reserve(count * F32);
     at[Slot.Rounded] = plan.reserve(count * I32);
-    at[Slot.Contexts] = plan.reserve(count);
     at[Slot.Noise] = plan.reserve(count * F64);
     at[Slot.LatentGrad] = plan.reserve(count * F64);
     at[Slot.Moment1] = plan.reserve(count * F32);
