@@ -14,8 +14,8 @@ const LATENTS = 1;
 const PROXY_LATENTS = 2;
 /** i32 rounded latents. */
 const ROUNDED = 3;
-/** f64 uniform [0, 1) noise per latent, drawn by the host from its seeded generator. */
-const NOISE = 4;
+/** u32 state (a, b, c, d) of the host's seeded generator (src/training/random.ts), taken over for the noise. */
+const RANDOM_STATE = 4;
 /** f64 latent gradient; f32 Adam moments. */
 const LATENT_GRAD = 5;
 const MOMENT1 = 6;
@@ -66,12 +66,26 @@ const ADAM_EPSILON: f64 = 1e-8;
   return load<i32>(rounded + (<usize>i << 2));
 }
 
+/** sfc32, as src/training/random.ts next(): uniform in [0, 1), the same numbers in the same order. */
+@inline function nextUniform(state: usize): f64 {
+  const a = load<u32>(state);
+  const b = load<u32>(state, 4);
+  const c = load<u32>(state, 8);
+  const d = load<u32>(state, 12);
+  const t = a + b + d;
+  store<u32>(state, b ^ (b >>> 9));
+  store<u32>(state, c + (c << 3), 4);
+  store<u32>(state, rotl<u32>(c, 21) + t, 8);
+  store<u32>(state, d + 1, 12);
+  return <f64>t / 4294967296;
+}
+
 /** Rounds the latents and writes the proxy (rounded, or plus noise - 1/2); latentRate finds the contexts. */
 export function latentProxy(layout: usize, roundProxy: bool): void {
   const latents = address(layout, LATENTS);
   const proxy = address(layout, PROXY_LATENTS);
   const rounded = address(layout, ROUNDED);
-  const noise = address(layout, NOISE);
+  const state = address(layout, RANDOM_STATE);
   const count = latentCount(layout);
   for (let i = 0; i < count; i++) {
     const value = <f64>load<f32>(latents + (<usize>i << 2));
@@ -79,7 +93,7 @@ export function latentProxy(layout: usize, roundProxy: bool): void {
     // exact for float32 values (value + 0.5 rounds only where the floor is 0 either way).
     const r = copysign<f64>(floor<f64>(value + 0.5), value);
     store<i32>(rounded + (<usize>i << 2), <i32>r);
-    store<f32>(proxy + (<usize>i << 2), <f32>(roundProxy ? r : value + load<f64>(noise + (<usize>i << 3)) - 0.5));
+    store<f32>(proxy + (<usize>i << 2), <f32>(roundProxy ? r : value + nextUniform(state) - 0.5));
   }
 }
 

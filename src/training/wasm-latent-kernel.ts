@@ -2,8 +2,7 @@
  * The trainer's per-latent work in WebAssembly (assembly/latents.ts), behind the LatentKernel
  * interface of the reference (latent-kernel.ts). The latents, their gradient, moments, proxy
  * and rounding live in the instance's memory for the whole training, so nothing per latent
- * is copied; the noise is drawn here, from the trainer's seeded generator, into a buffer the
- * module reads.
+ * is copied. The noise comes from the trainer's seeded generator, continued in the module.
  */
 import { CONTEXT_COUNT } from '../entropy/latent-context.js';
 import { PREDICTION_TAPS } from '../entropy/latent-prediction.js';
@@ -20,7 +19,7 @@ const enum Slot {
   Latents,
   ProxyLatents,
   Rounded,
-  Noise,
+  RandomState,
   LatentGrad,
   Moment1,
   Moment2,
@@ -41,7 +40,7 @@ export class WasmLatentKernel implements LatentKernel {
   readonly proxyLatents: Float32Array;
   private readonly kernels: KernelExports;
   private readonly table: number;
-  private readonly noise: Float64Array;
+  private readonly randomState: Uint32Array;
   /** (1 / scale, tail ratio, log gap) per (level, context). */
   private readonly laplace: Float64Array;
   private readonly predictors: Float64Array;
@@ -61,7 +60,7 @@ export class WasmLatentKernel implements LatentKernel {
     at[Slot.Latents] = plan.reserve(count * F32);
     at[Slot.ProxyLatents] = plan.reserve(count * F32);
     at[Slot.Rounded] = plan.reserve(count * I32);
-    at[Slot.Noise] = plan.reserve(count * F64);
+    at[Slot.RandomState] = plan.reserve(4 * I32);
     at[Slot.LatentGrad] = plan.reserve(count * F64);
     at[Slot.Moment1] = plan.reserve(count * F32);
     at[Slot.Moment2] = plan.reserve(count * F32);
@@ -84,7 +83,7 @@ export class WasmLatentKernel implements LatentKernel {
       new Float32Array(buffer, at[Slot.Moment2], count),
     );
     this.proxyLatents = new Float32Array(buffer, at[Slot.ProxyLatents], count);
-    this.noise = new Float64Array(buffer, at[Slot.Noise], count);
+    this.randomState = new Uint32Array(buffer, at[Slot.RandomState], 4);
     this.laplace = new Float64Array(buffer, at[Slot.Laplace], 3 * contextCount);
     this.predictors = new Float64Array(buffer, at[Slot.Predictors], tapCount);
     this.scaleGrad = new Float64Array(buffer, at[Slot.ScaleGrad], contextCount);
@@ -93,8 +92,10 @@ export class WasmLatentKernel implements LatentKernel {
   }
 
   applyQuantizationProxy(proxy: QuantizationProxy, random: Random): void {
-    if (proxy === 'noise') for (let i = 0; i < this.noise.length; i++) this.noise[i] = random.next();
+    // The module draws the noise with the generator's own algorithm, continuing from its state.
+    random.saveState(this.randomState);
     this.kernels.latentProxy(this.table, proxy === 'round');
+    random.restoreState(this.randomState);
   }
 
   accumulateRate(weight: number, scales: Parameter, predictors: Parameter): RateBits {
