@@ -1,5 +1,6 @@
 /** The WebAssembly kernels' entry points (built into build/kernels.wasm). */
 export { distortionPass } from './distortion';
+export { latentAdam, latentProxy, latentRate } from './latents';
 export { renderRow } from './synthesis';
 
 /** The first byte of linear memory free for the host's arrays. */

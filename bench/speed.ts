@@ -2,6 +2,7 @@
  * Speed benchmark (`npm run bench -- [image]`):
  *  1. training ms per iteration on the fixed reference workload (768x512, 7 grids, MLP 7-16-16-3,
  *     and the default 7-16-3), for the reference, generated and wasm kernels;
+ *     and a whole Trainer.iterate() (quantization proxy, rate, network pass, Adam) per kernel;
  *  2. decoding a random 768x512 model (7 grids, MLP 7-16-3) at width 4096, in memory, per kernel;
  *  3. with an image: default encode seconds and PSNR at 16000 bytes;
  *  4. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing.
@@ -11,6 +12,7 @@ import { decode, encode, readImage } from '../src/index.js';
 import { createRenderer } from '../src/model/render.js';
 import { stripRows } from '../src/codec/decode.js';
 import { KernelName, distortionKernel } from '../src/training/kernels.js';
+import { Trainer } from '../src/training/trainer.js';
 import { WorkloadShape, syntheticModel, syntheticWorkload } from '../src/training/workload.js';
 
 const KERNELS: [KernelName, number][] = [
@@ -29,6 +31,16 @@ function timeKernel(shape: WorkloadShape, name: KernelName, repeats: number): nu
   return (performance.now() - started) / repeats;
 }
 
+function timeIteration(shape: WorkloadShape, name: KernelName, repeats: number): number {
+  const { width, height, channels, target } = syntheticWorkload(shape);
+  const trainer = new Trainer({ width, height, channels, pixels: target }, shape.levels, shape.hidden, shape.seed, name);
+  const settings = { lambda: 0.01, learningRate: 0.01, proxy: 'noise' } as const;
+  for (let i = 0; i < 2; i++) trainer.iterate(settings);
+  const started = performance.now();
+  for (let i = 0; i < repeats; i++) trainer.iterate(settings);
+  return (performance.now() - started) / repeats;
+}
+
 function report(name: KernelName, ms: number, reference: number, unit: string): void {
   console.log(`  ${name.padEnd(9)}  ${ms.toFixed(0).padStart(5)} ${unit}  (${(reference / ms).toFixed(2)}x the reference)`);
 }
@@ -40,7 +52,12 @@ for (const hidden of [[16, 16], [16]]) {
   for (const [name, ms] of times) report(name, ms, times[0][1], 'ms/iteration');
 }
 
-const model = syntheticModel({ width: 768, height: 512, channels: 3, levels: 7, hidden: [16], seed: 7 }, 0.4);
+const defaultShape = { width: 768, height: 512, channels: 3, levels: 7, hidden: [16], seed: 7 };
+console.log('training iteration (Trainer.iterate: proxy, rate, network pass, Adam) over 768x512 pixels, MLP 7-16-3:');
+const iterationTimes = KERNELS.map(([name, repeats]) => [name, timeIteration(defaultShape, name, repeats)] as const);
+for (const [name, ms] of iterationTimes) report(name, ms, iterationTimes[0][1], 'ms/iteration');
+
+const model = syntheticModel(defaultShape, 0.4);
 const outHeight = Math.round((4096 * 512) / 768);
 console.log(`decode of a 768x512 model (MLP 7-16-3) at 4096x${outHeight}, in memory:`);
 const decodeTimes = KERNELS.map(([name]) => {

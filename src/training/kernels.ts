@@ -1,10 +1,13 @@
 /**
- * The training kernel for a network shape: the one named, by default the one chosen at start-up
+ * The training kernels for a network shape: the ones named, by default the ones chosen at start-up
  * for training and decoding alike (selectedKernelName: NNIMG_KERNEL, else the fastest available).
  */
+import { GridSize } from '../model/geometry.js';
 import { KernelName, selectedKernelName } from '../model/network-kernels.js';
 import { DistortionKernel, runDistortionPass } from './distortion-kernel.js';
 import { generatedDistortionKernel } from './generated-kernel.js';
+import { LatentKernel, ReferenceLatentKernel } from './latent-kernel.js';
+import { WasmLatentKernel } from './wasm-latent-kernel.js';
 import { wasmDistortionKernel } from './wasm-kernel.js';
 
 export type { KernelName };
@@ -18,4 +21,9 @@ export function distortionKernel(widths: readonly number[], name: KernelName = s
     case 'wasm':
       return wasmDistortionKernel();
   }
+}
+
+/** The per-latent work (proxy, rate, Adam); the generated kernel concerns the network only, so uses the reference here. */
+export function latentKernel(grids: readonly GridSize[], learningRateScale: number, name: KernelName = selectedKernelName()): LatentKernel {
+  return name === 'wasm' ? new WasmLatentKernel(grids, learningRateScale) : new ReferenceLatentKernel(grids, learningRateScale);
 }

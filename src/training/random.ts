@@ -23,6 +23,15 @@ export class Random {
     return t >>> 0;
   }
 
+  /** The generator's state, for a copy of it to continue from (assembly/latents.ts). */
+  saveState(to: Uint32Array): void {
+    to.set([this.a, this.b, this.c, this.d]);
+  }
+
+  restoreState(from: Uint32Array): void {
+    [this.a, this.b, this.c, this.d] = from;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     return this.nextUint32() / 4294967296;

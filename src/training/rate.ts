@@ -48,3 +48,17 @@ export function laplaceBinBits(value: number, scale: number, tailRatio: number, 
   const eHi = Math.exp(-(0.5 - value) / scale);
   return -Math.log(1 - 0.5 * eHi - (0.5 * tailRatio) / eHi) / LN2;
 }
+
+/** Per-context constants of laplaceBinRate: the scale, its tail ratio and log gap, from ln(scale). */
+export interface ContextLaplace {
+  readonly scales: Float64Array;
+  readonly tailRatios: Float64Array;
+  readonly logGaps: Float64Array;
+}
+
+export function contextLaplace(logScales: Float32Array): ContextLaplace {
+  const scales = Float64Array.from(logScales, (s) => Math.exp(s));
+  const tailRatios = scales.map((b) => Math.exp(-1 / b));
+  const logGaps = tailRatios.map((r) => Math.log(1 - r));
+  return { scales, tailRatios, logGaps };
+}

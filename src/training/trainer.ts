@@ -3,7 +3,7 @@
  * Adam on distortion + lambda * rate, under a quantization proxy (uniform noise, or rounding with
  * straight-through gradients).
  */
-import { CONTEXT_COUNT, latentContexts } from '../entropy/latent-context.js';
+import { CONTEXT_COUNT } from '../entropy/latent-context.js';
 import {
   COEFFICIENT_DENOMINATOR,
   MAX_COEFFICIENT,
@@ -13,10 +13,14 @@ import {
 } from '../entropy/latent-prediction.js';
 import { GridSize, axisTaps, gridSizes } from '../model/geometry.js';
 import { LayerShape, layerShapes } from '../model/network.js';
+import { KernelName, selectedKernelName } from '../model/network-kernels.js';
+import { Parameter, adamStep, adamUpdate } from './adam.js';
 import { DistortionKernel, DistortionPass } from './distortion-kernel.js';
-import { distortionKernel } from './kernels.js';
+import { distortionKernel, latentKernel } from './kernels.js';
+import { LatentKernel, QuantizationProxy } from './latent-kernel.js';
 import { Random } from './random.js';
-import { RateTerms, laplaceBinBits, laplaceBinRate } from './rate.js';
+
+export type { QuantizationProxy };
 
 /** An image to fit: interleaved channels scaled to [0, 1]. */
 export interface TargetImage {
@@ -25,8 +29,6 @@ export interface TargetImage {
   readonly channels: number;
   readonly pixels: Float32Array;
 }
-
-export type QuantizationProxy = 'noise' | 'round';
 
 export interface IterationSettings {
   /** Weight of the rate term (bits per pixel) against MSE on [0, 1] values. */
@@ -44,25 +46,6 @@ export interface IterationResult {
   roundedLatentBits: number;
 }
 
-/** A trainable tensor with its gradient and Adam moments. */
-class Parameter {
-  readonly grad: Float64Array;
-  readonly m: Float32Array;
-  readonly v: Float32Array;
-
-  constructor(
-    readonly value: Float32Array,
-    readonly learningRateScale = 1,
-  ) {
-    this.grad = new Float64Array(value.length);
-    this.m = new Float32Array(value.length);
-    this.v = new Float32Array(value.length);
-  }
-}
-
-const ADAM_BETA1 = 0.9;
-const ADAM_BETA2 = 0.999;
-const ADAM_EPSILON = 1e-8;
 /** Laplace scales are kept within the range the format can express. */
 const MIN_LOG_SCALE = Math.log(2 ** -6);
 const MAX_LOG_SCALE = Math.log(2 ** 9.75);
@@ -93,18 +76,15 @@ export class Trainer {
    */
   readonly predictors: Float32Array;
 
-  private readonly latentParam: Parameter;
+  /** The parameters other than the latents, which the latent kernel updates. */
   private readonly params: Parameter[];
   private readonly scaleParam: Parameter;
   private readonly predictorParam: Parameter;
-  /** The latents as the synthesis sees them this iteration (noisy or rounded). */
-  private readonly proxyLatents: Float32Array;
-  private readonly roundedLatents: Int32Array;
-  private readonly contexts: Uint8Array;
+  private readonly latentKernel: LatentKernel;
   private readonly pass: DistortionPass;
   private readonly kernel: DistortionKernel;
   private readonly random: Random;
-  private adamStep = 0;
+  private adamSteps = 0;
   private sampling?: { step: number; pass: DistortionPass };
 
   constructor(
@@ -112,16 +92,18 @@ export class Trainer {
     levels: number,
     hidden: readonly number[],
     seed: number,
+    kernelName: KernelName = selectedKernelName(),
   ) {
     this.random = new Random(seed);
     this.grids = gridSizes(target.width, target.height, levels);
     this.shapes = layerShapes(levels, hidden, target.channels);
     this.gridOffsets = new Int32Array(levels + 1);
     this.grids.forEach((g, l) => (this.gridOffsets[l + 1] = this.gridOffsets[l] + g.width * g.height));
-    const latentCount = this.gridOffsets[levels];
+    this.latentKernel = latentKernel(this.grids, LATENT_LEARNING_RATE_SCALE, kernelName);
+    this.latents = this.latentKernel.latents.value;
     // Small random latents rather than zeros: V8 otherwise specialises the kernel for integer
     // zeros and deoptimises once values become fractional.
-    this.latents = Float32Array.from({ length: latentCount }, () => 0.01 * this.random.normal());
+    for (let i = 0; i < this.latents.length; i++) this.latents[i] = 0.01 * this.random.normal();
     this.latentViews = this.grids.map((_, l) => this.latents.subarray(this.gridOffsets[l], this.gridOffsets[l + 1]));
     const weightCount = this.shapes.reduce((n, s) => n + s.inputs * s.outputs, 0);
     const biasCount = this.shapes.reduce((n, s) => n + s.outputs, 0);
@@ -136,25 +118,21 @@ export class Trainer {
     this.logScales = new Float32Array(levels * CONTEXT_COUNT).fill(INITIAL_LOG_SCALE);
     this.predictors = new Float32Array(levels * PREDICTION_TAPS);
     for (let l = 0; l < levels; l++) this.predictors.set(INITIAL_PREDICTOR, l * PREDICTION_TAPS);
-    this.latentParam = new Parameter(this.latents, LATENT_LEARNING_RATE_SCALE);
     // The entropy model has few parameters and must follow the latents quickly.
     this.scaleParam = new Parameter(this.logScales, SCALE_LEARNING_RATE_SCALE);
     const weightParam = new Parameter(this.weights);
     const biasParam = new Parameter(this.biases);
     this.predictorParam = new Parameter(this.predictors);
-    this.params = [this.latentParam, weightParam, biasParam, this.scaleParam, this.predictorParam];
-    this.proxyLatents = new Float32Array(latentCount);
-    this.roundedLatents = new Int32Array(latentCount);
-    this.contexts = new Uint8Array(latentCount);
-    this.kernel = distortionKernel([levels, ...hidden, target.channels]);
+    this.params = [weightParam, biasParam, this.scaleParam, this.predictorParam];
+    this.kernel = distortionKernel([levels, ...hidden, target.channels], kernelName);
     this.pass = {
       width: target.width,
       height: target.height,
       channels: target.channels,
       target: target.pixels,
       widths: Int32Array.from([levels, ...hidden, target.channels]),
-      latents: this.proxyLatents,
-      latentGrad: this.latentParam.grad,
+      latents: this.latentKernel.proxyLatents,
+      latentGrad: this.latentKernel.latents.grad,
       gridOffsets: this.gridOffsets,
       gridWidths: Int32Array.from(this.grids, (g) => g.width),
       columnTaps: this.grids.map((g) => axisTaps(target.width, g.width)),
@@ -172,9 +150,13 @@ export class Trainer {
   }
 
   iterate(settings: IterationSettings): IterationResult {
-    for (const p of this.params) p.grad.fill(0);
-    this.applyQuantizationProxy(settings.proxy);
-    const { proxyBits: latentBits, roundedBits: roundedLatentBits } = this.accumulateRate(settings.lambda / this.pixelCount);
+    for (const p of [...this.params, this.latentKernel.latents]) p.grad.fill(0);
+    this.latentKernel.applyQuantizationProxy(settings.proxy, this.random);
+    const { proxyBits: latentBits, roundedBits: roundedLatentBits } = this.latentKernel.accumulateRate(
+      settings.lambda / this.pixelCount,
+      this.scaleParam,
+      this.predictorParam,
+    );
     const { width, height, channels } = this.target;
     const samples = width * height * channels;
     const mse = this.kernel(this.pass, samples) / samples;
@@ -221,7 +203,7 @@ export class Trainer {
 
   /** The pass sampledMse runs: rounded latents (refreshed after each training step), every 8th row. */
   private samplingPass(): DistortionPass {
-    if (!this.sampling || this.sampling.step !== this.adamStep) {
+    if (!this.sampling || this.sampling.step !== this.adamSteps) {
       const previous = this.sampling?.pass;
       const rounded = previous?.latents ?? new Float32Array(this.latents.length);
       for (let i = 0; i < rounded.length; i++) rounded[i] = Math.round(this.latents[i]);
@@ -236,97 +218,15 @@ export class Trainer {
         biasGrad: new Float64Array(this.biases.length),
         rows: Int32Array.from({ length: Math.ceil(this.target.height / 8) }, (_, r) => r * 8),
       };
-      this.sampling = { step: this.adamStep, pass };
+      this.sampling = { step: this.adamSteps, pass };
     }
     return this.sampling.pass;
   }
 
-  private applyQuantizationProxy(proxy: QuantizationProxy): void {
-    const { latents, proxyLatents, roundedLatents, random } = this;
-    for (let i = 0; i < latents.length; i++) {
-      const r = Math.round(latents[i]);
-      roundedLatents[i] = r;
-      proxyLatents[i] = proxy === 'round' ? r : latents[i] + random.next() - 0.5;
-    }
-    this.grids.forEach((g, l) => {
-      const range: [number, number] = [this.gridOffsets[l], this.gridOffsets[l + 1]];
-      latentContexts(roundedLatents.subarray(...range), g.width, g.height, this.contexts.subarray(...range));
-    });
-  }
-
-  /**
-   * Adds weight * d(bits)/d(param) to the latents', scales' and predictors' gradients. Each latent
-   * costs the bits of its bin under a Laplace centred on its prediction (a linear mix of its
-   * causal neighbours). Returns the
-   * total bits under the proxy and, for rate control, the bits the rounded latents would cost.
-   */
-  private accumulateRate(weight: number): { proxyBits: number; roundedBits: number } {
-    const terms: RateTerms = { bits: 0, dBitsdValue: 0, dBitsdLogScale: 0 };
-    const scales = Float64Array.from(this.logScales, (s) => Math.exp(s));
-    const tailRatios = scales.map((b) => Math.exp(-1 / b));
-    const logGaps = tailRatios.map((r) => Math.log(1 - r));
-    const scaleGrad = this.scaleParam.grad;
-    const predictorGrad = this.predictorParam.grad;
-    const grad = this.latentParam.grad;
-    const { proxyLatents, roundedLatents, contexts, predictors } = this;
-    let totalBits = 0;
-    let roundedBits = 0;
-    for (let l = 0; l < this.grids.length; l++) {
-      const base = l * CONTEXT_COUNT;
-      const { width, height } = this.grids[l];
-      const p = l * PREDICTION_TAPS;
-      const [cLeft, cTop, cTopLeft, cTopRight] = predictors.subarray(p, p + PREDICTION_TAPS);
-      let gLeft = 0;
-      let gTop = 0;
-      let gTopLeft = 0;
-      let gTopRight = 0;
-      for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-          const i = this.gridOffsets[l] + y * width + x;
-          const hasLeft = x > 0;
-          const hasRight = x + 1 < width;
-          // The mean is predicted from the rounded neighbours, as the decoder does, and taken as a
-          // constant for the latents: passing gradient on to the neighbours (straight-through)
-          // measured 1.3 dB worse, as it pulls quiet latents away from zero.
-          const left = hasLeft ? roundedLatents[i - 1] : 0;
-          const top = y > 0 ? roundedLatents[i - width] : 0;
-          const topLeft = y > 0 && hasLeft ? roundedLatents[i - width - 1] : 0;
-          const topRight = y > 0 && hasRight ? roundedLatents[i - width + 1] : 0;
-          const mean = cLeft * left + cTop * top + cTopLeft * topLeft + cTopRight * topRight;
-          const k = base + contexts[i];
-          roundedBits += laplaceBinBits(roundedLatents[i] - mean, scales[k], tailRatios[k], logGaps[k]);
-          laplaceBinRate(proxyLatents[i] - mean, scales[k], tailRatios[k], logGaps[k], terms);
-          totalBits += terms.bits;
-          scaleGrad[k] += weight * terms.dBitsdLogScale;
-          const d = weight * terms.dBitsdValue;
-          grad[i] += d;
-          gLeft -= d * left;
-          gTop -= d * top;
-          gTopLeft -= d * topLeft;
-          gTopRight -= d * topRight;
-        }
-      }
-      predictorGrad[p] += gLeft;
-      predictorGrad[p + 1] += gTop;
-      predictorGrad[p + 2] += gTopLeft;
-      predictorGrad[p + 3] += gTopRight;
-    }
-    return { proxyBits: totalBits, roundedBits };
-  }
-
   private adamUpdate(learningRate: number): void {
-    this.adamStep++;
-    const correction1 = 1 - ADAM_BETA1 ** this.adamStep;
-    const correction2 = 1 - ADAM_BETA2 ** this.adamStep;
-    for (const { value, grad, m, v, learningRateScale } of this.params) {
-      const rate = (learningRate * learningRateScale) / correction1;
-      for (let i = 0; i < value.length; i++) {
-        const g = grad[i];
-        m[i] = ADAM_BETA1 * m[i] + (1 - ADAM_BETA1) * g;
-        v[i] = ADAM_BETA2 * v[i] + (1 - ADAM_BETA2) * g * g;
-        value[i] -= (rate * m[i]) / (Math.sqrt(v[i] / correction2) + ADAM_EPSILON);
-      }
-    }
+    const step = adamStep(++this.adamSteps, learningRate);
+    for (const p of this.params) adamUpdate(p, step);
+    this.latentKernel.adamUpdate(step);
     for (let i = 0; i < this.logScales.length; i++) {
       this.logScales[i] = Math.min(MAX_LOG_SCALE, Math.max(MIN_LOG_SCALE, this.logScales[i]));
     }

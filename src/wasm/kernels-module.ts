@@ -11,6 +11,9 @@ export interface KernelExports {
   heapBase(): number;
   distortionPass(layout: number, gradientScale: number): number;
   renderRow(layout: number): void;
+  latentProxy(layout: number, roundProxy: boolean): void;
+  latentRate(layout: number, weight: number): void;
+  latentAdam(layout: number, rate: number, correction2: number): void;
 }
 
 const MODULE_URL = new URL('../../build/kernels.wasm', import.meta.url);

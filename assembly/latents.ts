@@ -1,0 +1,236 @@
+/**
+ * The trainer's per-latent work in WebAssembly: the quantization proxy, the rate pass (with the
+ * latents' contexts) and the latents' Adam update. The same computation as the reference,
+ * src/training/latent-kernel.ts, in the same order (float64, AssemblyScript's own exp and log).
+ *
+ * The host (src/training/wasm-latent-kernel.ts) lays out every array in linear memory and
+ * describes the layout in a table of i32 fields; the slot numbers below are shared with it.
+ */
+
+// Layout table slots.
+const LEVELS = 0;
+/** f32 latents, all levels concatenated, and the proxy of them the synthesis sees. */
+const LATENTS = 1;
+const PROXY_LATENTS = 2;
+/** i32 rounded latents. */
+const ROUNDED = 3;
+/** u32 state (a, b, c, d) of the host's seeded generator (src/training/random.ts), taken over for the noise. */
+const RANDOM_STATE = 4;
+/** f64 latent gradient; f32 Adam moments. */
+const LATENT_GRAD = 5;
+const MOMENT1 = 6;
+const MOMENT2 = 7;
+/** f64 (1 / scale, tail ratio, log gap) per (level, context), see src/training/rate.ts. */
+const LAPLACE = 8;
+/** f64 prediction coefficients per (level, tap): left, top, top-left, top-right. */
+const PREDICTORS = 9;
+/** f64 gradient sums per (level, context) and per (level, tap). */
+const SCALE_GRAD = 10;
+const PREDICTOR_GRAD = 11;
+/** f64 bits of the proxy latents, then of the rounded latents. */
+const BITS = 12;
+/** i32 width and height of every level's grid. */
+const GRIDS = 13;
+
+const CONTEXT_COUNT = 6;
+const PREDICTION_TAPS = 4;
+const ADAM_BETA1: f64 = 0.9;
+const ADAM_BETA2: f64 = 0.999;
+const ADAM_EPSILON: f64 = 1e-8;
+
+@inline function field(layout: usize, slot: i32): i32 {
+  return load<i32>(layout + (<usize>slot << 2));
+}
+
+@inline function address(layout: usize, slot: i32): usize {
+  return <usize>field(layout, slot);
+}
+
+@inline function latentCount(layout: usize): i32 {
+  let count = 0;
+  for (let l = 0; l < field(layout, LEVELS); l++) count += field(layout, GRIDS + 2 * l) * field(layout, GRIDS + 2 * l + 1);
+  return count;
+}
+
+/** src/entropy/latent-context.ts: the context from the activity of the rounded causal neighbours. */
+@inline function contextOfActivity(activity: i32): u8 {
+  if (activity <= 0) return 0;
+  if (activity <= 2) return 1;
+  if (activity <= 5) return 2;
+  if (activity <= 10) return 3;
+  if (activity <= 20) return 4;
+  return 5;
+}
+
+@inline function roundedAt(rounded: usize, i: i32): i32 {
+  return load<i32>(rounded + (<usize>i << 2));
+}
+
+/** sfc32, as src/training/random.ts next(): uniform in [0, 1), the same numbers in the same order. */
+@inline function nextUniform(state: usize): f64 {
+  const a = load<u32>(state);
+  const b = load<u32>(state, 4);
+  const c = load<u32>(state, 8);
+  const d = load<u32>(state, 12);
+  const t = a + b + d;
+  store<u32>(state, b ^ (b >>> 9));
+  store<u32>(state, c + (c << 3), 4);
+  store<u32>(state, rotl<u32>(c, 21) + t, 8);
+  store<u32>(state, d + 1, 12);
+  return <f64>t / 4294967296;
+}
+
+/** Rounds the latents and writes the proxy (rounded, or plus noise - 1/2); latentRate finds the contexts. */
+export function latentProxy(layout: usize, roundProxy: bool): void {
+  const latents = address(layout, LATENTS);
+  const proxy = address(layout, PROXY_LATENTS);
+  const rounded = address(layout, ROUNDED);
+  const state = address(layout, RANDOM_STATE);
+  const count = latentCount(layout);
+  for (let i = 0; i < count; i++) {
+    const value = <f64>load<f32>(latents + (<usize>i << 2));
+    // Math.round without its select, which V8 compiles to a branch that random values mispredict;
+    // exact for float32 values (value + 0.5 rounds only where the floor is 0 either way).
+    const r = copysign<f64>(floor<f64>(value + 0.5), value);
+    store<i32>(rounded + (<usize>i << 2), <i32>r);
+    store<f32>(proxy + (<usize>i << 2), <f32>(roundProxy ? r : value + nextUniform(state) - 0.5));
+  }
+}
+
+// The derivatives of the last laplaceBinRate call (AssemblyScript returns one value).
+let dBitsdValue: f64 = 0;
+let dBitsdLogScale: f64 = 0;
+
+const INVERSE_LN2: f64 = 1 / Math.LN2;
+
+/**
+ * src/training/rate.ts laplaceBinRate, with 1/scale given and multiplications for most of its
+ * divisions (the same math, to rounding): returns the bits, leaves the derivatives in the globals.
+ */
+@inline function laplaceBinRate(value: f64, inverseScale: f64, tailRatio: f64, logGap: f64): f64 {
+  const magnitude = abs(value);
+  if (magnitude > 0.5) {
+    const excess = (magnitude - 0.5) * inverseScale;
+    dBitsdValue = (value < 0 ? -inverseScale : inverseScale) * INVERSE_LN2;
+    dBitsdLogScale = -(excess - (tailRatio * inverseScale) / (1 - tailRatio)) * INVERSE_LN2;
+    return (Math.LN2 + excess - logGap) * INVERSE_LN2;
+  }
+  const hi = 0.5 - value;
+  const lo = 0.5 + value;
+  const eHi = Math.exp(-hi * inverseScale);
+  const eLo = tailRatio / eHi;
+  const p = 1 - 0.5 * eHi - 0.5 * eLo;
+  const density = 0.5 * inverseScale;
+  const perProbability = INVERSE_LN2 / p;
+  dBitsdValue = density * (eHi - eLo) * perProbability;
+  dBitsdLogScale = density * (hi * eHi + lo * eLo) * perProbability;
+  return -Math.log(p) * INVERSE_LN2;
+}
+
+/** src/training/rate.ts laplaceBinBits, as laplaceBinRate above. */
+@inline function laplaceBinBits(value: f64, inverseScale: f64, tailRatio: f64, logGap: f64): f64 {
+  const magnitude = abs(value);
+  if (magnitude > 0.5) return (Math.LN2 + (magnitude - 0.5) * inverseScale - logGap) * INVERSE_LN2;
+  const eHi = Math.exp(-(0.5 - value) * inverseScale);
+  return -Math.log(1 - 0.5 * eHi - 0.5 * (tailRatio / eHi)) * INVERSE_LN2;
+}
+
+/**
+ * Adds weight * d(bits)/d(param) to the latents', scales' and predictors' gradients and writes the
+ * bits of the proxy and of the rounded latents, each coded under a Laplace centred on the
+ * prediction from the rounded causal neighbours (a constant for the gradients, as in the reference).
+ */
+export function latentRate(layout: usize, weight: f64): void {
+  const rounded = address(layout, ROUNDED);
+  const proxy = address(layout, PROXY_LATENTS);
+  const grad = address(layout, LATENT_GRAD);
+  const laplace = address(layout, LAPLACE);
+  const predictors = address(layout, PREDICTORS);
+  const scaleGrad = address(layout, SCALE_GRAD);
+  const predictorGrad = address(layout, PREDICTOR_GRAD);
+  let proxyBits: f64 = 0;
+  let roundedBits: f64 = 0;
+  // Rounded latents come in long runs of one value (mostly zeros beside zeros) under one context:
+  // their bits are computed once per run.
+  let repeatedValue: f64 = NaN;
+  let repeatedConstants: usize = 0;
+  let repeatedBits: f64 = 0;
+  let start = 0;
+  for (let l = 0; l < field(layout, LEVELS); l++) {
+    const width = field(layout, GRIDS + 2 * l);
+    const height = field(layout, GRIDS + 2 * l + 1);
+    const levelLaplace = laplace + <usize>(l * CONTEXT_COUNT * 3) * 8;
+    const levelScaleGrad = scaleGrad + <usize>(l * CONTEXT_COUNT) * 8;
+    const taps = predictors + <usize>(l * PREDICTION_TAPS) * 8;
+    const cLeft = load<f64>(taps);
+    const cTop = load<f64>(taps, 8);
+    const cTopLeft = load<f64>(taps, 16);
+    const cTopRight = load<f64>(taps, 24);
+    let gLeft: f64 = 0;
+    let gTop: f64 = 0;
+    let gTopLeft: f64 = 0;
+    let gTopRight: f64 = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = start + y * width + x;
+        const hasLeft = x > 0;
+        const hasRight = x + 1 < width;
+        const left = hasLeft ? roundedAt(rounded, i - 1) : 0;
+        const top = y > 0 ? roundedAt(rounded, i - width) : 0;
+        const topLeft = y > 0 && hasLeft ? roundedAt(rounded, i - width - 1) : 0;
+        const topRight = y > 0 && hasRight ? roundedAt(rounded, i - width + 1) : 0;
+        const mean = cLeft * <f64>left + cTop * <f64>top + cTopLeft * <f64>topLeft + cTopRight * <f64>topRight;
+        // The context from the same neighbours (src/entropy/latent-context.ts; missing ones count 0).
+        const k = <usize>contextOfActivity(2 * abs(left) + 2 * abs(top) + abs(topLeft) + abs(topRight));
+        const constants = levelLaplace + k * 24;
+        const inverseScale = load<f64>(constants);
+        const tailRatio = load<f64>(constants, 8);
+        const logGap = load<f64>(constants, 16);
+        const roundedValue = <f64>roundedAt(rounded, i) - mean;
+        if (roundedValue != repeatedValue || constants != repeatedConstants) {
+          repeatedBits = laplaceBinBits(roundedValue, inverseScale, tailRatio, logGap);
+          repeatedValue = roundedValue;
+          repeatedConstants = constants;
+        }
+        roundedBits += repeatedBits;
+        proxyBits += laplaceBinRate(<f64>load<f32>(proxy + (<usize>i << 2)) - mean, inverseScale, tailRatio, logGap);
+        const scaleAt = levelScaleGrad + (k << 3);
+        store<f64>(scaleAt, load<f64>(scaleAt) + weight * dBitsdLogScale);
+        const d = weight * dBitsdValue;
+        const gradAt = grad + (<usize>i << 3);
+        store<f64>(gradAt, load<f64>(gradAt) + d);
+        gLeft -= d * <f64>left;
+        gTop -= d * <f64>top;
+        gTopLeft -= d * <f64>topLeft;
+        gTopRight -= d * <f64>topRight;
+      }
+    }
+    const tapGrad = predictorGrad + <usize>(l * PREDICTION_TAPS) * 8;
+    store<f64>(tapGrad, load<f64>(tapGrad) + gLeft);
+    store<f64>(tapGrad, load<f64>(tapGrad, 8) + gTop, 8);
+    store<f64>(tapGrad, load<f64>(tapGrad, 16) + gTopLeft, 16);
+    store<f64>(tapGrad, load<f64>(tapGrad, 24) + gTopRight, 24);
+    start += width * height;
+  }
+  const bits = address(layout, BITS);
+  store<f64>(bits, proxyBits);
+  store<f64>(bits, roundedBits, 8);
+}
+
+/** One Adam step of the latents, as src/training/adam.ts: `rate` already divided by the first correction. */
+export function latentAdam(layout: usize, rate: f64, correction2: f64): void {
+  const latents = address(layout, LATENTS);
+  const grad = address(layout, LATENT_GRAD);
+  const moment1 = address(layout, MOMENT1);
+  const moment2 = address(layout, MOMENT2);
+  const count = latentCount(layout);
+  for (let i = 0; i < count; i++) {
+    const at = <usize>i << 2;
+    const g = load<f64>(grad + (<usize>i << 3));
+    const m = <f64><f32>(ADAM_BETA1 * <f64>load<f32>(moment1 + at) + (1 - ADAM_BETA1) * g);
+    const v = <f64><f32>(ADAM_BETA2 * <f64>load<f32>(moment2 + at) + (1 - ADAM_BETA2) * g * g);
+    store<f32>(moment1 + at, <f32>m);
+    store<f32>(moment2 + at, <f32>v);
+    store<f32>(latents + at, <f32>(<f64>load<f32>(latents + at) - (rate * m) / (Math.sqrt(v / correction2) + ADAM_EPSILON)));
+  }
+}
