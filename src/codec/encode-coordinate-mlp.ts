@@ -9,7 +9,7 @@ import { QuantizedCoordinateMlp, coordinateMlpShapes, encodeCoordinateMlpPayload
 import { multiplyAddsPerPixel } from '../model/network.js';
 import { BLOG_HIDDEN, CoordinateMlpObjective, CoordinateMlpOptimizer, trainCoordinateMlp } from '../training/coordinate-mlp-trainer.js';
 import { DEFAULT_POPULATION } from '../training/optimizers.js';
-import { Random } from '../training/random.js';
+import { snapshotEvery } from '../training/timelapse.js';
 import { STEP_EXPONENT_BITS } from './bitstream.js';
 import { decode } from './decode.js';
 import { BudgetError, EncodeOptions, EncodeResult, yieldToEventLoop } from './encode.js';
@@ -17,15 +17,20 @@ import { psnr } from './metrics.js';
 import { quantizeTensor, tensorBits } from './quantize.js';
 
 const FINEST_STEP_EXPONENT = 2 ** STEP_EXPONENT_BITS - 1;
+/**
+ * A budget that only fits weights so coarse that they lose more than this much PSNR against the
+ * trained network is refused: the layers do not fit it.
+ */
+const MAX_BUDGET_QUANTIZATION_LOSS = 3;
 /** Before training, the file's size is estimated at about 8 bits per parameter. */
 const ESTIMATED_BITS_PER_PARAMETER = 8;
 
-/** The budget cannot hold the network's layers even at the coarsest weight step (2^0). */
+/** The budget cannot hold the network's layers without ruining them. */
 function layersBudgetError(requestedBytes: number, minimumBytes: number, layout: string): BudgetError {
   return new BudgetError(
     requestedBytes,
     minimumBytes,
-    `--bytes ${requestedBytes} cannot hold a ${layout} MLP: its weights take at least ${minimumBytes} bytes at the coarsest step; give more bytes or smaller --layers`,
+    `--bytes ${requestedBytes} cannot hold a ${layout} MLP: its weights need ${minimumBytes} bytes to stay within ${MAX_BUDGET_QUANTIZATION_LOSS} dB of the trained network; give more bytes or smaller --layers`,
   );
 }
 
@@ -60,9 +65,9 @@ export async function encodeCoordinateMlp(image: RasterImage, options: EncodeOpt
   const containerBytes = writeContainer(header, new Uint8Array()).length;
 
   if (options.bytes !== undefined) {
-    // Untrained weights are about as large as trained ones: refuse a hopeless budget up front.
-    const coarsest = fileAt(objective.initialParams(new Random(options.seed ?? 1)), 0).length;
-    if (coarsest > options.bytes) throw layersBudgetError(options.bytes, coarsest, layout);
+    // The all-zero network: the smallest file there is for these layers.
+    const minimum = fileAt(new Float64Array(objective.parameterCount), 0).length;
+    if (options.bytes < minimum) throw new BudgetError(options.bytes, minimum);
   }
 
   const iterations =
@@ -85,7 +90,7 @@ export async function encodeCoordinateMlp(image: RasterImage, options: EncodeOpt
         elapsedSeconds: (performance.now() - started) / 1000,
       });
       const snapshots = options.snapshots;
-      if (snapshots && iteration % snapshots.every === 0) await snapshots.take(objective.render(params), iteration);
+      if (snapshots && iteration % snapshotEvery(snapshots.every, iterations) === 0) await snapshots.take(objective.render(params), iteration);
     },
   });
 
@@ -126,8 +131,10 @@ function quantized(objective: CoordinateMlpObjective, params: Float64Array, expo
 }
 
 /**
- * With a budget: the finest step whose file fits. With a quality: the coarsest step whose
- * PSNR (under the training sigmoid) is within quantizationLossAllowed of the unquantized model's.
+ * With a budget: the finest step whose file fits, provided it costs at most
+ * MAX_BUDGET_QUANTIZATION_LOSS dB of PSNR. With a quality: the coarsest step whose PSNR loss is
+ * within quantizationLossAllowed. Losses are measured with the training sigmoid against the
+ * unquantized model.
  */
 function chooseStepExponent(
   objective: CoordinateMlpObjective,
@@ -136,19 +143,27 @@ function chooseStepExponent(
   fileBytesAt: (exponent: number) => number,
   layout: string,
 ): number {
-  if (options.bytes !== undefined) {
-    for (let e = FINEST_STEP_EXPONENT; e >= 0; e--) if (fileBytesAt(e) <= options.bytes) return e;
-    throw layersBudgetError(options.bytes, fileBytesAt(0), layout);
-  }
-  const allowed = quantizationLossAllowed(options.quality ?? 75);
   const unquantizedLoss = objective.loss(params);
-  for (let e = 0; e < FINEST_STEP_EXPONENT; e++) {
+  const lossDb = (exponent: number) => {
     const dequantized = new Float64Array(params.length);
     let at = 0;
-    for (const tensor of quantized(objective, params, e).layers.flatMap((l) => [l.weights, l.biases])) {
-      for (const v of tensor.values) dequantized[at++] = v / 2 ** e;
+    for (const tensor of quantized(objective, params, exponent).layers.flatMap((l) => [l.weights, l.biases])) {
+      for (const v of tensor.values) dequantized[at++] = v / 2 ** exponent;
     }
-    if (10 * Math.log10(objective.loss(dequantized) / unquantizedLoss) <= allowed) return e;
+    return 10 * Math.log10(objective.loss(dequantized) / unquantizedLoss);
+  };
+  if (options.bytes !== undefined) {
+    for (let e = FINEST_STEP_EXPONENT; e >= 0; e--) {
+      if (fileBytesAt(e) > options.bytes) continue;
+      if (lossDb(e) <= MAX_BUDGET_QUANTIZATION_LOSS) return e;
+      break;
+    }
+    // The smallest file that keeps the trained network within the allowed loss.
+    let needed = fileBytesAt(FINEST_STEP_EXPONENT);
+    for (let e = FINEST_STEP_EXPONENT - 1; e >= 0 && lossDb(e) <= MAX_BUDGET_QUANTIZATION_LOSS; e--) needed = fileBytesAt(e);
+    throw layersBudgetError(options.bytes, needed, layout);
   }
+  const allowed = quantizationLossAllowed(options.quality ?? 75);
+  for (let e = 0; e < FINEST_STEP_EXPONENT; e++) if (lossDb(e) <= allowed) return e;
   return FINEST_STEP_EXPONENT;
 }

@@ -9,7 +9,7 @@ import { UNIT_LATENT_STEP_INDEX } from '../model/model.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes, multiplyAddsPerPixel } from '../model/network.js';
 import { CoordinateMlpOptimizer } from '../training/coordinate-mlp-trainer.js';
 import { IterationResult, Trainer } from '../training/trainer.js';
-import { previewLatentGrid } from '../training/timelapse.js';
+import { previewLatentGrid, snapshotEvery } from '../training/timelapse.js';
 import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, encodePayload } from './bitstream.js';
 import { decode } from './decode.js';
 import { encodeCoordinateMlp } from './encode-coordinate-mlp.js';
@@ -35,8 +35,8 @@ export interface EncodeOptions {
   childSteps?: number;
   /** Coordinate MLP only: stop training after this many seconds (the file then depends on the machine). */
   seconds?: number;
-  /** Every `every` iterations, the image the current unquantized model paints (for timelapses). */
-  snapshots?: { every: number; take: (image: RasterImage, iteration: number) => Promise<void> };
+  /** Every `every` iterations (default: about 100 over the training), the image the current unquantized model paints. */
+  snapshots?: { every?: number; take: (image: RasterImage, iteration: number) => Promise<void> };
   /** Called after every training iteration. */
   onProgress?: (progress: TrainingProgress) => void;
   /** Checked between iterations; when it returns true the encode stops with EncodeCancelledError. */
@@ -175,7 +175,7 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
       lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
     }
     report(i + 1, iterations, last);
-    if (options.snapshots && (i + 1) % options.snapshots.every === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
+    if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
   }
   // Settle: a few more rounded iterations with a rising lambda while the estimate is over budget,
   // so the last adjustment below rarely has to coarsen the trained latents.

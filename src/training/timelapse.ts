@@ -18,6 +18,16 @@ const MAX_ANIMATION_BYTES = 2 ** 28;
 const ANIMATION_MS = 8000;
 const MIN_FRAME_MS = 40;
 
+/** Without --every, about this many snapshots are taken over the training. */
+export const DEFAULT_SNAPSHOTS = 100;
+/** ... or one every this many iterations when training runs for a time rather than a count. */
+const DEFAULT_TIMED_EVERY = 10;
+
+export function snapshotEvery(every: number | undefined, iterations: number): number {
+  if (every !== undefined) return every;
+  return Number.isFinite(iterations) ? Math.max(1, Math.round(iterations / DEFAULT_SNAPSHOTS)) : DEFAULT_TIMED_EVERY;
+}
+
 export type AnimationFormat = 'webp' | 'gif';
 
 export function animationFormatFor(path: string): AnimationFormat | null {
