@@ -127,6 +127,7 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   const started = performance.now();
   if (options.bytes !== undefined && options.quality !== undefined) throw new RangeError('give either bytes or quality, not both');
   if (options.model === 'coordinate-mlp') return encodeCoordinateMlp(image, options);
+  if (options.optimizer !== undefined && options.optimizer !== 'adam') throw new RangeError(`the latent-grid model trains with adam, not ${options.optimizer}`);
   const { width, height, channels } = image;
   const levels = defaultLevelCount(width, height);
   const hidden = options.hidden ?? defaultHidden(options.bytes);
