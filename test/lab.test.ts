@@ -29,7 +29,7 @@ describe('npm run lab', () => {
     expect(run.code, run.stderr).toBe(0);
     const text = readFileSync(report, 'utf8');
     for (const heading of ['## 1.', '## 2.', '## 3.', '## 4.', '## 5.']) expect(text).toContain(heading);
-    expect(text).toContain(`--only 4 --out ${report}`);
+    expect(text).toContain('--only 4 --out bench-out/lab-q4.md');
     expect(text).toMatch(/\| tiny \| Rprop \| \d+ \| [\d.]+ \|/);
     for (const picture of ['q1-tiny.png', 'q2-tiny.png', 'q4-tiny.png', 'q5-tiny.png']) {
       expect(existsSync(join(dir, 'experiments', picture))).toBe(true);
