@@ -216,6 +216,9 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
     return encoded;
   });
 
+  if (timelapse && timelapse.animationFrameCount === 0 && settings.timelapse !== undefined && !settings.quiet) {
+    streams.stderr.write(`nnimg: note: training ended before the first snapshot; ${settings.timelapse} was not written (lower --every)\n`);
+  }
   if (settings.json) {
     streams.stdout.write(`${JSON.stringify(encodeSummary(settings, result))}\n`);
   } else if (!settings.quiet) {
