@@ -22,7 +22,7 @@ const FINEST_STEP_EXPONENT = 2 ** STEP_EXPONENT_BITS - 1;
  * trained network is refused: the layers do not fit it.
  */
 const MAX_BUDGET_QUANTIZATION_LOSS = 3;
-/** Before training, the file's size is estimated at about 8 bits per parameter. */
+/** The progress bar's size estimate until the step is chosen: about 8 bits per parameter. */
 const ESTIMATED_BITS_PER_PARAMETER = 8;
 
 /** The budget cannot hold the network's layers without ruining them. */
