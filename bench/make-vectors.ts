@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/make-vectors.ts [--out spec/vectors]
  *
- * The files come from the library encoder (small crops of corpus/, few iterations) plus two made
+ * The files come from the library encoder (small crops of corpus/, few iterations; one of them a
+ * coordinate MLP, model kind 1) plus two made
  * by hand: the worked example of spec section 12 and the all-zero (mid-grey) model. Regenerate
  * only on purpose: new files replace the old ones, and the hashes then describe the new decoder.
  */
@@ -91,6 +92,12 @@ const SOURCES: Source[] = [
     note: 'encoder, a single column of 9 pixels from coffee.png, quality 90, 40 iterations',
     bytes: encoded(() => crop('coffee.png', 420, 200, 1, 9), { quality: 90, iterations: 40 }),
     sizes: [undefined, { width: 3, height: 4 }],
+  },
+  {
+    file: 'astronaut-24x16-mlp-rgb.nnimg',
+    note: 'encoder, coordinate MLP (kind 1) 2-8-8-3 on a 24x16 crop of astronaut.png, rprop, --bytes 200, 60 iterations; decoded at other sizes',
+    bytes: encoded(() => crop('astronaut.png', 180, 60, 24, 16), { model: 'coordinate-mlp', hidden: [8, 8], bytes: 200, iterations: 60 }),
+    sizes: [undefined, { width: 50, height: 33 }, { width: 1, height: 1 }],
   },
   {
     file: 'zero-64x48-grey.nnimg',

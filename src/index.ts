@@ -36,9 +36,13 @@ export {
   type DecodeErrorCode,
   type DecodeLimits,
   type ParsedFile,
+  type LatentGridFile,
+  type CoordinateMlpFile,
+  type DecodedModel,
   type OutputSize,
 } from './codec/decode.js';
 export { NnimgFormatError, FORMAT_VERSION, type NnimgHeader, type FormatErrorCode } from './container/format.js';
 export type { Model } from './model/model.js';
+export type { CoordinateMlpModel, QuantizedCoordinateMlp } from './model/coordinate-mlp.js';
 export type { QuantizedModel, QuantizedTensor, QuantizedGrid } from './codec/bitstream.js';
 export { pngBytes, writePngFile, type PngStreamOptions } from './image/png-writer.js';

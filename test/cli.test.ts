@@ -209,6 +209,35 @@ describe('nnimg decode', () => {
   });
 });
 
+describe('nnimg encode --model mlp', () => {
+  it('encodes a coordinate MLP with a timelapse; decode and info read it', async () => {
+    const run = await nnimg(
+      'encode', 'crop.png', '-o', 'mlp.nnimg', '--model', 'mlp', '--layers', '8,8', '--optimizer', 'adam', '--bytes', '400',
+      ...ITERATIONS, '--frames', 'frames', '--every', '5', '--timelapse', 'mlp.webp', '--json',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.model).toMatchObject({ kind: 'coordinate-mlp', hidden: [8, 8] });
+    expect(summary.bytes).toBeLessThanOrEqual(400);
+    expect(readdirSync(join(dir, 'frames')).sort()).toEqual(['frame-00001.png', 'frame-00002.png', 'frame-00003.png', 'frame-00004.png']);
+    expect(await sharp(join(dir, 'mlp.webp')).metadata()).toMatchObject({ format: 'webp', pages: 4 });
+    const decoded = await nnimg('decode', 'mlp.nnimg', '--width', '96', '-o', 'mlp.png');
+    expect(decoded.code, decoded.stderr).toBe(0);
+    expect(await imageSize('mlp.png')).toMatchObject({ width: 96, height: 64 });
+    const info = await nnimg('info', 'mlp.nnimg');
+    expect(info.stdout).toMatch(/coordinate-mlp: inputs x, y; sigmoid hidden widths \[8, 8\]/);
+    expect(info.stdout).not.toMatch(/latent/);
+  });
+
+  it('a budget the layers cannot fit fails with exit 1 and says so', async () => {
+    expectOneLineError(
+      await nnimg('encode', 'crop.png', '-o', 'big.nnimg', '--model', 'mlp', '--layers', '64,64,64', '--bytes', '200', '--iterations', '3'),
+      1,
+      /cannot hold a 2-64-64-64-3 MLP/,
+    );
+  });
+});
+
 describe('nnimg info', () => {
   it('describes the file', async () => {
     const run = await nnimg('info', 'crop.nnimg');
@@ -260,6 +289,17 @@ describe.concurrent('usage errors exit 2 with a one-line message', () => {
     ['--scale too large', ['decode', 'crop.nnimg', '--scale', '5000', '-o', 'huge.png'], /65536/],
     ['unknown output format', ['decode', 'crop.nnimg', '-o', 'out.gif'], /output format/],
     ['WebP too large', ['decode', 'crop.nnimg', '-o', 'big.webp', '--width', '20000'], /WebP/],
+    ['--optimizer genetic with the latent-grid model', ['encode', 'crop.png', '--optimizer', 'genetic'], /--optimizer genetic needs --model mlp/],
+    ['unknown --optimizer', ['encode', 'crop.png', '--model', 'mlp', '--optimizer', 'sgd'], /--optimizer must be rprop, adam, genetic/],
+    ['unknown --model', ['encode', 'crop.png', '--model', 'cnn'], /--model must be latent-grid or mlp/],
+    ['--layers with a zero width', ['encode', 'crop.png', '--model', 'mlp', '--layers', '15,0,15'], /--layers must be 1 to 4 hidden layer widths/],
+    ['--layers too wide', ['encode', 'crop.png', '--model', 'mlp', '--layers', '65'], /--layers/],
+    ['--layers too many', ['encode', 'crop.png', '--model', 'mlp', '--layers', '4,4,4,4,4'], /--layers/],
+    ['--layers not numbers', ['encode', 'crop.png', '--model', 'mlp', '--layers', 'big'], /--layers/],
+    ['--child-steps without genetic', ['encode', 'crop.png', '--model', 'mlp', '--child-steps', '3'], /--child-steps needs --optimizer genetic/],
+    ['--every without frames', ['encode', 'crop.png', '--every', '5'], /--every needs --frames or --timelapse/],
+    ['--every 0', ['encode', 'crop.png', '--frames', 'f', '--every', '0'], /--every/],
+    ['--timelapse of another format', ['encode', 'crop.png', '--timelapse', 'movie.mp4'], /\.webp or \.gif/],
   ];
   it.each(cases)('%s', async (_name, args, pattern) => {
     const run = await nnimg(...args);

@@ -193,7 +193,8 @@ describe('container', () => {
   it('rejects invalid headers that carry a valid CRC', () => {
     const valid = [0, 64, 48, 3, 6, [6]];
     const cases: [string, unknown][] = [
-      ['unknown model kind', [1, 64, 48, 3, 6, [6]]],
+      ['unknown model kind', [2, 64, 48, 3, 6, [6]]],
+      ['coordinate MLP with latent levels', [1, 64, 48, 3, 6, [6]]],
       ['negative kind', [-1, 64, 48, 3, 6, [6]]],
       ['width 0', [0, 0, 48, 3, 6, [6]]],
       ['height 65536', [0, 64, 65536, 3, 6, [6]]],

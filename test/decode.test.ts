@@ -12,6 +12,7 @@ import { MAX_OUTPUT_SIDE, NnimgDecodeError, decode, parseNnimg, renderStrips, re
 import { NnimgHeader, writeContainer } from '../src/container/format.js';
 import { gridSizes } from '../src/model/geometry.js';
 import { layerShapes } from '../src/model/network.js';
+import { QuantizedCoordinateMlp, encodeCoordinateMlpPayload } from '../src/model/coordinate-mlp.js';
 import { createRenderer } from '../src/model/render.js';
 import { prng } from './support/prng.js';
 
@@ -188,6 +189,8 @@ class SpecRangeDecoder {
 }
 
 interface SpecFile {
+  /** 0: latent grids; 1: coordinate MLP (spec section 14). */
+  kind: number;
   width: number;
   height: number;
   channels: number;
@@ -214,11 +217,13 @@ function specParse(file: Uint8Array): SpecFile {
     if (!(b & 0x80)) break;
   }
   const [kind, width, height, channels, levels, hidden] = unpack(file.subarray(at, at + length)) as [number, number, number, number, number, number[]];
-  expect(kind).toBe(0);
+  expect([0, 1]).toContain(kind);
+  // Kind 1 (section 14): levels 0, two coordinate inputs, no latent step and no grids.
+  if (kind === 1) expect(levels).toBe(0);
   const payload = file.subarray(at + length, body);
   const d = new SpecRangeDecoder(payload);
-  const latentStepIndex = d.bits(6);
-  const widths = [levels, ...hidden, channels];
+  const latentStepIndex = kind === 1 ? -1 : d.bits(6);
+  const widths = [kind === 1 ? 2 : levels, ...hidden, channels];
   const tensor = (count: number) => {
     const e = d.bits(4);
     const s = d.bits(6);
@@ -258,7 +263,7 @@ function specParse(file: Uint8Array): SpecFile {
     }
     grids[l] = { scales, coefficients, v };
   }
-  return { width, height, channels, levels, hidden, latentStepIndex, layers, grids, consumed: d.consumed, payloadLength: payload.length };
+  return { kind, width, height, channels, levels, hidden, latentStepIndex, layers, grids, consumed: d.consumed, payloadLength: payload.length };
 }
 
 /** Float64 synthesis at outW x outH, as the spec describes it. */
@@ -305,6 +310,28 @@ function specRender(f: SpecFile, outW: number, outH: number): Uint8Array {
   return out;
 }
 
+/** Spec section 14.3: the coordinate MLP's exact binary64 synthesis. */
+function specRenderMlp(f: SpecFile, outW: number, outH: number): Uint8Array {
+  const sigmoid = (z: number) => (z < -40 ? 0 : z > 40 ? 1 : 1 / (1 + specExp(-z)));
+  const layers = f.layers.map((l) => ({ w: l.w.v.map((v) => v * 2 ** -l.w.e), b: l.b.v.map((v) => v * 2 ** -l.b.e) }));
+  const out = new Uint8Array(outW * outH * f.channels);
+  let o = 0;
+  for (let y = 0; y < outH; y++) {
+    for (let x = 0; x < outW; x++) {
+      let a = [(2 * x + 1) / outW - 1, (2 * y + 1) / outH - 1];
+      for (const { w, b } of layers) {
+        a = b.map((bias, j) => {
+          let z = bias;
+          for (let i = 0; i < a.length; i++) z = z + w[j * a.length + i] * a[i];
+          return sigmoid(z);
+        });
+      }
+      for (let c = 0; c < f.channels; c++) out[o++] = Math.floor(a[c] * 255 + 0.5);
+    }
+  }
+  return out;
+}
+
 function expectClosePixels(actual: Uint8Array, expected: Uint8Array, what: string): void {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
@@ -319,6 +346,49 @@ function expectClosePixels(actual: Uint8Array, expected: Uint8Array, what: strin
 }
 
 // ---------------------------------------------------------------------------------------------
+
+describe('coordinate-MLP files (kind 1)', () => {
+  const mlpHeader = (width: number, height: number, channels: number, hidden: number[]): NnimgHeader => ({ model: 'coordinate-mlp', width, height, channels, levels: 0, hidden });
+  const randomMlp = (random: () => number, h: NnimgHeader): QuantizedCoordinateMlp => {
+    const model = randomModel(random, { ...h, model: 'latent-grid', levels: 2 });
+    return { layers: model.layers };
+  };
+
+  it('the independent decoder reads the same tensors and renders bit-identical samples at every size', () => {
+    const random = prng(31);
+    for (let n = 0; n < 20; n++) {
+      const hidden = Array.from({ length: Math.floor(random() * 4) }, () => 1 + Math.floor(random() * 12));
+      const h = mlpHeader(1 + Math.floor(random() * 20), 1 + Math.floor(random() * 20), n % 2 ? 1 : 3, hidden);
+      const model = randomMlp(random, h);
+      const file = writeContainer(h, encodeCoordinateMlpPayload(model));
+      const spec = specParse(file);
+      expect(spec.kind).toBe(1);
+      spec.layers.forEach((l, k) => {
+        expect(l.w).toEqual({ e: model.layers[k].weights.stepExponent, s: model.layers[k].weights.scaleIndex, v: Array.from(model.layers[k].weights.values) });
+        expect(l.b).toEqual({ e: model.layers[k].biases.stepExponent, s: model.layers[k].biases.scaleIndex, v: Array.from(model.layers[k].biases.values) });
+      });
+      const parsed = parseNnimg(file);
+      expect(parsed.kind).toBe('coordinate-mlp');
+      expect(parsed.quantized).toEqual(model);
+      for (const [w, hh] of [[h.width, h.height], [1, 1], [2 * h.width + 3, h.height + 5]]) {
+        expect(decode(file, { width: w, height: hh }).data).toEqual(specRenderMlp(spec, w, hh));
+      }
+    }
+  });
+
+  it('the all-zero network paints 128; the header example of section 14.1 is what the reference writes', () => {
+    const h = mlpHeader(64, 48, 3, [15, 15, 15]);
+    const zero = { stepExponent: 0, scaleIndex: 0 };
+    const model = { layers: [[15, 2], [15, 15], [15, 15], [3, 15]].map(([o, i]) => ({ weights: { ...zero, values: new Int32Array(o * i) }, biases: { ...zero, values: new Int32Array(o) } })) };
+    const file = writeContainer(h, encodeCoordinateMlpPayload(model));
+    expect(Buffer.from(file.subarray(6, 16)).toString('hex')).toBe('960140300300930f0f0f');
+    expect(new Set(decode(file).data)).toEqual(new Set([128]));
+  });
+
+  it('rejects a kind-1 header with latent levels', () => {
+    expect(() => writeContainer({ ...mlpHeader(4, 4, 3, [2]), levels: 1 }, new Uint8Array())).toThrow(/latent levels/);
+  });
+});
 
 describe('resolveOutputSize', () => {
   const native = { width: 64, height: 48 };

@@ -1,7 +1,13 @@
-/** `nnimg encode IN [-o OUT] [--bytes N | --quality Q] [--seed S] [--iterations N] [--quiet] [--json]` */
+/**
+ * `nnimg encode IN [-o OUT] [--bytes N | --quality Q] [--seed S] [--iterations N] [--model KIND]
+ * [--layers LIST] [--optimizer NAME] [--child-steps N] [--frames DIR] [--every K] [--timelapse FILE]
+ * [--quiet] [--json]`
+ */
 import { basename } from 'node:path';
 import { EncodeResult, encode } from '../codec/encode.js';
-import { MAX_DIMENSION, MAX_PIXELS } from '../container/format.js';
+import { MAX_DIMENSION, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH, MAX_PIXELS, ModelKind } from '../container/format.js';
+import { COORDINATE_MLP_OPTIMIZERS, CoordinateMlpOptimizer } from '../training/coordinate-mlp-trainer.js';
+import { Timelapse, animationFormatFor } from '../training/timelapse.js';
 import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { parseInteger, optional } from './options.js';
@@ -13,6 +19,7 @@ import {
   formatSeconds,
   readInputFile,
   replaceExtension,
+  writeAtomically,
   writeFileAtomically,
 } from './output.js';
 import { createProgress } from './progress.js';
@@ -26,6 +33,13 @@ export interface EncodeFlags {
   seed?: string;
   iterations?: string;
   maxPixels?: string;
+  model?: string;
+  layers?: string;
+  optimizer?: string;
+  childSteps?: string;
+  frames?: string;
+  every?: string;
+  timelapse?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -39,14 +53,27 @@ export interface EncodeSettings {
   iterations?: number;
   /** Input images with more pixels are refused before they are decoded. */
   maxPixels: number;
+  model: ModelKind;
+  /** Hidden layer widths (default: the model's own). */
+  layers?: number[];
+  optimizer?: CoordinateMlpOptimizer;
+  childSteps?: number;
+  /** Training snapshots: a folder of numbered PNGs and/or an animated WebP or GIF. */
+  frames?: string;
+  every?: number;
+  timelapse?: string;
   quiet: boolean;
   json: boolean;
 }
+
+/** --model values and the kinds they name. */
+const MODEL_NAMES: Record<string, ModelKind> = { 'latent-grid': 'latent-grid', mlp: 'coordinate-mlp' };
 
 const COMMAND = 'encode';
 export const DEFAULT_QUALITY = 75;
 export const DEFAULT_SEED = 1;
 const MAX_ITERATIONS = 10_000_000;
+const MAX_CHILD_STEPS = 1000;
 /** The most --max-pixels allows: the largest image the format describes. */
 export const MAX_ENCODE_PIXELS = MAX_PIXELS;
 
@@ -66,9 +93,53 @@ export function encodeSettings(input: string, flags: EncodeFlags): EncodeSetting
     seed: optional(flags.seed, (raw) => parseInteger('--seed', raw, 0, 0xffffffff, COMMAND)) ?? DEFAULT_SEED,
     iterations: optional(flags.iterations, (raw) => parseInteger('--iterations', raw, 1, MAX_ITERATIONS, COMMAND)),
     maxPixels: optional(flags.maxPixels, (raw) => parseInteger('--max-pixels', raw, 1, MAX_ENCODE_PIXELS, COMMAND)) ?? DEFAULT_MAX_INPUT_PIXELS,
+    ...modelSettings(flags),
+    ...timelapseSettings(flags, output),
     quiet: flags.quiet === true,
     json: flags.json === true,
   };
+}
+
+function modelSettings(flags: EncodeFlags): Pick<EncodeSettings, 'model' | 'layers' | 'optimizer' | 'childSteps'> {
+  const model = flags.model === undefined ? 'latent-grid' : MODEL_NAMES[flags.model];
+  if (model === undefined) throw new UsageError(`--model must be ${Object.keys(MODEL_NAMES).join(' or ')}, not '${flags.model}'`, COMMAND);
+  const layers = optional(flags.layers, parseLayers);
+  const optimizer = optional(flags.optimizer, (raw) => {
+    const name = COORDINATE_MLP_OPTIMIZERS.find((o) => o === raw);
+    if (name === undefined) throw new UsageError(`--optimizer must be ${COORDINATE_MLP_OPTIMIZERS.join(', ')}, not '${raw}'`, COMMAND);
+    return name;
+  });
+  // The latent-grid trainer is Adam only: its rate term and latents need it.
+  if (model === 'latent-grid' && optimizer !== undefined && optimizer !== 'adam') {
+    throw new UsageError(`--optimizer ${optimizer} needs --model mlp; the latent-grid model trains with adam`, COMMAND);
+  }
+  const childSteps = optional(flags.childSteps, (raw) => parseInteger('--child-steps', raw, 0, MAX_CHILD_STEPS, COMMAND));
+  if (childSteps !== undefined && optimizer !== 'genetic') throw new UsageError('--child-steps needs --optimizer genetic', COMMAND);
+  return { model, layers, optimizer, childSteps };
+}
+
+/** "15,15,15": 1 to MAX_HIDDEN_LAYERS widths of 1 to MAX_HIDDEN_WIDTH, what the header can hold. */
+function parseLayers(raw: string): number[] {
+  const widths = raw.split(',').map((w) => (/^\s*\d+\s*$/.test(w) ? Number(w) : NaN));
+  if (widths.length > MAX_HIDDEN_LAYERS || !widths.every((w) => Number.isInteger(w) && w >= 1 && w <= MAX_HIDDEN_WIDTH)) {
+    throw new UsageError(
+      `--layers must be 1 to ${MAX_HIDDEN_LAYERS} hidden layer widths from 1 to ${MAX_HIDDEN_WIDTH}, comma-separated (like 15,15,15), not '${raw}'`,
+      COMMAND,
+    );
+  }
+  return widths;
+}
+
+function timelapseSettings(flags: EncodeFlags, output: string): Pick<EncodeSettings, 'frames' | 'every' | 'timelapse'> {
+  const every = optional(flags.every, (raw) => parseInteger('--every', raw, 1, MAX_ITERATIONS, COMMAND));
+  if (every !== undefined && flags.frames === undefined && flags.timelapse === undefined) {
+    throw new UsageError('--every needs --frames or --timelapse', COMMAND);
+  }
+  if (flags.timelapse !== undefined) {
+    if (animationFormatFor(flags.timelapse) === null) throw new UsageError(`--timelapse ${flags.timelapse}: name it .webp or .gif`, COMMAND);
+    if (flags.timelapse === output) throw new UsageError('--timelapse must differ from the output file', COMMAND);
+  }
+  return { frames: flags.frames, every, timelapse: flags.timelapse };
 }
 
 /**
@@ -114,12 +185,21 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
     'encoding |{bar}| {value}/{total} it | PSNR {psnr} dB | ~{estimate} bytes | ETA {eta_formatted}',
     { psnr: '-', estimate: '-' },
   );
+  const timelapse =
+    settings.frames !== undefined || settings.timelapse !== undefined
+      ? new Timelapse({ framesDir: settings.frames, animationPath: settings.timelapse })
+      : undefined;
   const result = await runInterruptible(progress, async (interrupts) => {
     const encoded = await encode(image, {
       bytes: settings.bytes,
       quality: settings.bytes === undefined ? (settings.quality ?? DEFAULT_QUALITY) : undefined,
       seed: settings.seed,
       iterations: settings.iterations,
+      model: settings.model,
+      hidden: settings.layers,
+      optimizer: settings.optimizer,
+      childSteps: settings.childSteps,
+      snapshots: timelapse && { every: settings.every, take: (snapshot) => timelapse.take(snapshot) },
       shouldStop: () => interrupts.requested,
       onProgress: (p) => {
         // The total grows when the settling iterations after training start.
@@ -131,9 +211,14 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
     // A stop requested after training (during the final fitting) still means: write nothing.
     if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
     await writeFileAtomically(settings.output, encoded.file);
+    const animation = settings.timelapse;
+    if (timelapse && animation !== undefined) await writeAtomically(animation, (temp) => timelapse.writeAnimation(temp));
     return encoded;
   });
 
+  if (timelapse && timelapse.animationFrameCount === 0 && settings.timelapse !== undefined && !settings.quiet) {
+    streams.stderr.write(`nnimg: note: training ended before the first snapshot; ${settings.timelapse} was not written (lower --every)\n`);
+  }
   if (settings.json) {
     streams.stdout.write(`${JSON.stringify(encodeSummary(settings, result))}\n`);
   } else if (!settings.quiet) {
@@ -170,6 +255,9 @@ function formatEncodeSummary(settings: EncodeSettings, result: EncodeResult): st
     `  bits/pixel  ${result.bitsPerPixel.toFixed(4)}`,
     `  PSNR        ${formatPsnr(result.psnr)}`,
     `  time        ${formatSeconds(result.seconds)} (${result.iterations} iterations)`,
+    ...(result.model.kind === 'coordinate-mlp'
+      ? [`  model       coordinate MLP ${[2, ...result.model.hidden, result.channels].join('-')}, ${settings.optimizer ?? 'rprop'}`]
+      : []),
     '',
   ].join('\n');
 }

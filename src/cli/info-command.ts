@@ -12,6 +12,7 @@ import { CONTEXT_COUNT } from '../entropy/latent-context.js';
 import { COEFFICIENT_BITS, PREDICTION_TAPS } from '../entropy/latent-prediction.js';
 import { GridSize } from '../model/geometry.js';
 import { latentStep } from '../model/model.js';
+import { QuantizedCoordinateMlp } from '../model/coordinate-mlp.js';
 import { multiplyAddsPerPixel } from '../model/network.js';
 import { maxPixelsSetting, parseNnimgFile } from './decode-command.js';
 import { Streams, channelName, readInputFile } from './output.js';
@@ -58,7 +59,10 @@ function tensorBits(tensor: QuantizedTensor): number {
 }
 
 /** Where the payload bits go, costed under the file's own entropy parameters. */
-export function payloadBits(quantized: QuantizedModel, grids: readonly GridSize[], payloadBytes: number): PayloadBits {
+export function payloadBits(quantized: QuantizedModel | QuantizedCoordinateMlp, grids: readonly GridSize[], payloadBytes: number): PayloadBits {
+  // A coordinate MLP has no latent step and no grids.
+  const latentGrids = 'grids' in quantized ? quantized.grids : [];
+  const latentStepBits = 'grids' in quantized ? LATENT_STEP_BITS : 0;
   const layers = quantized.layers.map((layer) => ({
     inputs: layer.weights.values.length / layer.biases.values.length,
     outputs: layer.biases.values.length,
@@ -66,7 +70,7 @@ export function payloadBits(quantized: QuantizedModel, grids: readonly GridSize[
     weightBits: tensorBits(layer.weights),
     biasBits: tensorBits(layer.biases),
   }));
-  const levels = quantized.grids.map((grid, level) => {
+  const levels = latentGrids.map((grid, level) => {
     const size = grids[level];
     let nonZero = 0;
     for (const v of grid.values) if (v !== 0) nonZero++;
@@ -85,8 +89,8 @@ export function payloadBits(quantized: QuantizedModel, grids: readonly GridSize[
   const latents = levels.reduce((n, l) => n + l.sideBits + l.valueBits, 0);
   return {
     stored: payloadBytes * 8,
-    estimated: LATENT_STEP_BITS + weights + latents,
-    latentStep: LATENT_STEP_BITS,
+    estimated: latentStepBits + weights + latents,
+    latentStep: latentStepBits,
     weights,
     latents,
     layers,
@@ -100,7 +104,8 @@ export async function runInfo(input: string, flags: InfoFlags, streams: Streams)
   const parsed = parseNnimgFile(input, bytes, maxPixels);
   const { header, quantized, model, payloadBytes, overheadBytes } = parsed;
   const shapes = model.layers.map((l) => l.shape);
-  const bits = payloadBits(quantized, model.grids, payloadBytes);
+  const grids = parsed.kind === 'latent-grid' ? parsed.model.grids : [];
+  const bits = payloadBits(quantized, grids, payloadBytes);
   const summary = {
     file: input,
     formatVersion: bytes[4],
@@ -113,7 +118,7 @@ export async function runInfo(input: string, flags: InfoFlags, streams: Streams)
       hidden: header.hidden,
       multiplyAddsPerPixel: multiplyAddsPerPixel(shapes),
       parameterCount: shapes.reduce((n, s) => n + (s.inputs + 1) * s.outputs, 0),
-      latentStep: latentStep(quantized.latentStepIndex),
+      latentStep: parsed.kind === 'latent-grid' ? latentStep(parsed.quantized.latentStepIndex) : null,
     },
     bytes: { file: bytes.length, overhead: overheadBytes, payload: payloadBytes },
     bitsPerPixel: (bytes.length * 8) / (header.width * header.height),
@@ -130,17 +135,19 @@ export async function runInfo(input: string, flags: InfoFlags, streams: Streams)
     `${input}`,
     `  format      nnimg version ${summary.formatVersion}`,
     `  image       ${header.width}x${header.height}, ${channelName(header.channels)} (${header.channels} channel${header.channels === 1 ? '' : 's'})`,
-    `  model       ${header.model}: ${header.levels} latent levels, hidden widths [${header.hidden.join(', ')}]`,
+    parsed.kind === 'latent-grid'
+      ? `  model       ${header.model}: ${header.levels} latent levels, hidden widths [${header.hidden.join(', ')}]`
+      : `  model       ${header.model}: inputs x, y; sigmoid hidden widths [${header.hidden.join(', ')}]`,
     `              ${summary.model.multiplyAddsPerPixel} multiply-adds per pixel, ${summary.model.parameterCount} network parameters`,
     `  file        ${bytes.length} bytes (${summary.bitsPerPixel.toFixed(4)} bits/pixel)`,
     `              ${overheadBytes} container overhead (magic, version, header, CRC-32) + ${payloadBytes} payload`,
     `  payload     ${bits.stored} bits stored; the entropy model accounts for ${Math.round(bits.estimated)}:`,
-    `    latent step        ${num(bits.latentStep, 8)} bits ${pct(bits.latentStep)}`,
+    ...(parsed.kind === 'latent-grid' ? [`    latent step        ${num(bits.latentStep, 8)} bits ${pct(bits.latentStep)}`] : []),
     `    network weights    ${num(bits.weights, 8)} bits ${pct(bits.weights)}`,
     ...bits.layers.map(
       (l, k) => `      layer ${k + 1} ${`${l.inputs}->${l.outputs}`.padEnd(9)}  ${num(l.sideBits + l.weightBits + l.biasBits, 8)} bits ${pct(l.sideBits + l.weightBits + l.biasBits)}`,
     ),
-    `    latent grids       ${num(bits.latents, 8)} bits ${pct(bits.latents)}`,
+    ...(parsed.kind === 'latent-grid' ? [`    latent grids       ${num(bits.latents, 8)} bits ${pct(bits.latents)}`] : []),
     ...bits.levels.map((l) => {
       const cells = l.width * l.height;
       const detail = l.used ? `${l.nonZero}/${cells} non-zero` : 'unused (all zero)';

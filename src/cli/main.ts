@@ -40,6 +40,13 @@ Run 'nnimg <command> --help' for a command's options.`,
     .option('--seed <s>', 'random seed, 0 to 4294967295: same seed and input give the same file (default 1)')
     .option('--iterations <n>', 'training iterations (default: chosen from the image size)')
     .option('--max-pixels <n>', `refuse input images with more pixels than this (default ${DEFAULT_MAX_INPUT_PIXELS})`)
+    .option('--model <kind>', 'latent-grid (default) or mlp: a plain coordinate MLP (x, y -> colour, sigmoid units)')
+    .option('--layers <list>', 'hidden layer widths, comma-separated, 1 to 4 of 1 to 64 (mlp default 15,15,15)')
+    .option('--optimizer <name>', 'mlp training: rprop (default), adam or genetic; the latent-grid model trains with adam')
+    .option('--child-steps <n>', 'genetic optimizer: Rprop steps each child takes before it is judged (default 0)')
+    .option('--frames <dir>', 'write snapshots of the image under training to DIR as frame-00001.png, ...')
+    .option('--every <k>', 'take a snapshot every K iterations (default: about 100 over the training)')
+    .option('--timelapse <file>', 'write the snapshots as an animated .webp or .gif')
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print a JSON summary on stdout instead of text and progress')
     .action((input: string, flags) => runEncode(input, flags, streams));

@@ -71,7 +71,7 @@ export function encodePayload(model: QuantizedModel, grids: readonly GridSize[])
   return encoder.finish();
 }
 
-function encodeTensor(encoder: RangeEncoder, tensor: QuantizedTensor): void {
+export function encodeTensor(encoder: RangeEncoder, tensor: QuantizedTensor): void {
   encoder.encodeBits(tensor.stepExponent, STEP_EXPONENT_BITS);
   encoder.encodeBits(tensor.scaleIndex, SCALE_INDEX_BITS);
   const table = laplaceTable(tensor.scaleIndex);
@@ -159,7 +159,7 @@ export function decodePayload(
 
 export class PayloadError extends Error {}
 
-function decodeTensor(decoder: RangeDecoder, count: number): QuantizedTensor {
+export function decodeTensor(decoder: RangeDecoder, count: number): QuantizedTensor {
   const stepExponent = decoder.decodeBits(STEP_EXPONENT_BITS);
   const scaleIndex = decoder.decodeBits(SCALE_INDEX_BITS);
   const table = laplaceTable(scaleIndex);

@@ -2,6 +2,15 @@
 import { NnimgHeader, readContainer } from '../container/format.js';
 import { EntropyError } from '../entropy/laplace.js';
 import { RasterImage } from '../image/io.js';
+import {
+  CoordinateMlpModel,
+  QuantizedCoordinateMlp,
+  coordinateMlpShapes,
+  createCoordinateMlpRenderer,
+  decodeCoordinateMlpPayload,
+  dequantizeCoordinateMlp,
+  isCoordinateMlp,
+} from '../model/coordinate-mlp.js';
 import { Model, dequantize, modelShapes } from '../model/model.js';
 import { createRenderer } from '../model/render.js';
 import { PayloadError, QuantizedModel, decodePayload } from './bitstream.js';
@@ -66,7 +75,9 @@ function checkPixels(what: string, width: number, height: number, limit: number)
   }
 }
 
-export interface ParsedFile {
+export interface LatentGridFile {
+  kind: 'latent-grid';
+  /** The file's format version. */
   version: number;
   header: NnimgHeader;
   quantized: QuantizedModel;
@@ -75,25 +86,49 @@ export interface ParsedFile {
   overheadBytes: number;
 }
 
+export interface CoordinateMlpFile {
+  kind: 'coordinate-mlp';
+  version: number;
+  header: NnimgHeader;
+  quantized: QuantizedCoordinateMlp;
+  model: CoordinateMlpModel;
+  payloadBytes: number;
+  overheadBytes: number;
+}
+
+export type ParsedFile = LatentGridFile | CoordinateMlpFile;
+
+/** A model of either kind, ready to render. */
+export type DecodedModel = Model | CoordinateMlpModel;
+
 /**
  * Parses and entropy-decodes a file. Throws NnimgFormatError or NnimgDecodeError on bad input,
  * NnimgDecodeError with code 'limit' when the image has more than `maxPixels` pixels (checked
  * before the model is allocated). Work and memory are proportional to the model size, which the
- * header fixes: about 4/3 x width x height latents, 8 bytes each.
+ * header fixes: about 4/3 x width x height latents, 8 bytes each (a coordinate MLP: its weights only).
  */
 export function parseNnimg(bytes: Uint8Array, limits: DecodeLimits = {}): ParsedFile {
   const maxPixels = maxPixelsOf(limits);
   const { version, header, payload, overheadBytes } = readContainer(bytes);
   checkPixels('the image', header.width, header.height, maxPixels);
+  if (header.model === 'coordinate-mlp') {
+    const quantized = payloadDecoded(() => decodeCoordinateMlpPayload(payload, coordinateMlpShapes(header.hidden, header.channels)));
+    const model = dequantizeCoordinateMlp(header, quantized);
+    return { kind: 'coordinate-mlp', version, header, quantized, model, payloadBytes: payload.length, overheadBytes };
+  }
   const { grids, shapes } = modelShapes(header);
-  let quantized: QuantizedModel;
+  const quantized = payloadDecoded(() => decodePayload(payload, shapes, grids, version));
+  return { kind: 'latent-grid', version, header, quantized, model: dequantize(header, quantized), payloadBytes: payload.length, overheadBytes };
+}
+
+/** Runs a payload decoder, reporting invalid range-coded data as NnimgDecodeError. */
+function payloadDecoded<T>(decodePayloadData: () => T): T {
   try {
-    quantized = decodePayload(payload, shapes, grids, version);
+    return decodePayloadData();
   } catch (error) {
     if (error instanceof PayloadError || error instanceof EntropyError) throw new NnimgDecodeError(error.message);
     throw error;
   }
-  return { version, header, quantized, model: dequantize(header, quantized), payloadBytes: payload.length, overheadBytes };
 }
 
 export interface OutputSize {
@@ -135,8 +170,8 @@ export function stripRows(width: number, channels: number): number {
 }
 
 /** Yields the output as strips of whole rows, top to bottom; memory stays bounded. */
-export function* renderStrips(model: Model, width: number, height: number): Generator<Uint8Array> {
-  const renderer = createRenderer(model, width, height);
+export function* renderStrips(model: DecodedModel, width: number, height: number): Generator<Uint8Array> {
+  const renderer = isCoordinateMlp(model) ? createCoordinateMlpRenderer(model, width, height) : createRenderer(model, width, height);
   const rows = stripRows(width, model.channels);
   for (let y = 0; y < height; y += rows) {
     const count = Math.min(rows, height - y);

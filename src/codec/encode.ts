@@ -2,14 +2,17 @@
  * The encoder: fits a model to one image, then quantizes and entropy codes it into a .nnimg
  * file that meets a byte budget (--bytes) or a constant-quality setting (--quality).
  */
-import { NnimgHeader, writeContainer } from '../container/format.js';
+import { ModelKind, NnimgHeader, writeContainer } from '../container/format.js';
 import { RasterImage } from '../image/io.js';
 import { defaultLevelCount, gridSizes } from '../model/geometry.js';
 import { UNIT_LATENT_STEP_INDEX } from '../model/model.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes, multiplyAddsPerPixel } from '../model/network.js';
+import { CoordinateMlpOptimizer } from '../training/coordinate-mlp-trainer.js';
 import { IterationResult, Trainer } from '../training/trainer.js';
+import { previewLatentGrid, snapshotEvery } from '../training/timelapse.js';
 import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, encodePayload, unusedGrid } from './bitstream.js';
 import { decode } from './decode.js';
+import { encodeCoordinateMlp } from './encode-coordinate-mlp.js';
 import { psnr } from './metrics.js';
 import { quantizeLatents, quantizeTensor, tensorBits } from './quantize.js';
 
@@ -22,8 +25,18 @@ export interface EncodeOptions {
   seed?: number;
   /** Training iterations (default: chosen from the image size and model, about a minute or two). */
   iterations?: number;
-  /** Hidden layer widths of the synthesis network (default: chosen from the budget). */
+  /** Hidden layer widths of the synthesis network (default: chosen from the budget; [15, 15, 15] for a coordinate MLP). */
   hidden?: number[];
+  /** The model kind (default 'latent-grid'). */
+  model?: ModelKind;
+  /** Coordinate MLP only: how it is trained (default 'rprop'). */
+  optimizer?: CoordinateMlpOptimizer;
+  /** Coordinate MLP with the genetic optimizer only: Rprop steps each child takes (default 0). */
+  childSteps?: number;
+  /** Coordinate MLP only: stop training after this many seconds (the file then depends on the machine). */
+  seconds?: number;
+  /** Every `every` iterations (default: about 100 over the training), the image the current unquantized model paints. */
+  snapshots?: { every?: number; take: (image: RasterImage, iteration: number) => Promise<void> };
   /** Called after every training iteration. */
   onProgress?: (progress: TrainingProgress) => void;
   /** Checked between iterations; when it returns true the encode stops with EncodeCancelledError. */
@@ -53,15 +66,16 @@ export interface EncodeResult {
   iterations: number;
   /** Where the bytes go. */
   breakdown: { containerBytes: number; weightBits: number; latentBits: number; parameterBits: number };
-  model: { levels: number; hidden: number[]; multiplyAddsPerPixel: number; parameterCount: number };
+  model: { kind: ModelKind; levels: number; hidden: number[]; multiplyAddsPerPixel: number; parameterCount: number };
 }
 
 export class BudgetError extends Error {
   constructor(
     readonly requestedBytes: number,
     readonly minimumBytes: number,
+    message = `--bytes ${requestedBytes} is below the smallest file nnimg can make for this image (${minimumBytes} bytes)`,
   ) {
-    super(`--bytes ${requestedBytes} is below the smallest file nnimg can make for this image (${minimumBytes} bytes)`);
+    super(message);
     this.name = 'BudgetError';
   }
 }
@@ -113,6 +127,8 @@ function learningRateAt(progress: number): number {
 export async function encode(image: RasterImage, options: EncodeOptions = {}): Promise<EncodeResult> {
   const started = performance.now();
   if (options.bytes !== undefined && options.quality !== undefined) throw new RangeError('give either bytes or quality, not both');
+  if (options.model === 'coordinate-mlp') return encodeCoordinateMlp(image, options);
+  if (options.optimizer !== undefined && options.optimizer !== 'adam') throw new RangeError(`the latent-grid model trains with adam, not ${options.optimizer}`);
   const { width, height, channels } = image;
   const levels = defaultLevelCount(width, height);
   const hidden = options.hidden ?? defaultHidden(options.bytes);
@@ -161,6 +177,7 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
       lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
     }
     report(i + 1, iterations, last);
+    if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
   }
   // Settle: a few more rounded iterations with a rising lambda while the estimate is over budget,
   // so the last adjustment below rarely has to coarsen the trained latents.
@@ -194,11 +211,11 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
       latentBits: quantized.latentBits,
       parameterBits: LATENT_STEP_BITS,
     },
-    model: { levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
+    model: { kind: 'latent-grid', levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
   };
 }
 
-async function yieldToEventLoop(options: EncodeOptions): Promise<void> {
+export async function yieldToEventLoop(options: EncodeOptions): Promise<void> {
   // Lets progress bars redraw and signals arrive between iterations.
   await new Promise((resolve) => setImmediate(resolve));
   if (options.shouldStop?.()) throw new EncodeCancelledError();

@@ -20,7 +20,7 @@ export const MAX_HIDDEN_LAYERS = 4;
 export const MAX_HIDDEN_WIDTH = 64;
 export const MAX_LEVELS = 12;
 
-export const MODEL_KINDS = ['latent-grid'] as const;
+export const MODEL_KINDS = ['latent-grid', 'coordinate-mlp'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export interface NnimgHeader {
@@ -29,7 +29,7 @@ export interface NnimgHeader {
   height: number;
   /** 1 (grey) or 3 (RGB). */
   channels: number;
-  /** Number of latent grids (level 0 is full resolution, level l is 1/2^l). */
+  /** Number of latent grids (level 0 is full resolution, level l is 1/2^l); 0 for a coordinate MLP. */
   levels: number;
   /** Widths of the synthesis network's hidden layers. */
   hidden: number[];
@@ -143,7 +143,8 @@ function validateHeader(h: NnimgHeader): void {
   }
   if (h.width * h.height > MAX_PIXELS) throw bad(`${h.width}x${h.height} exceeds ${MAX_PIXELS} pixels`);
   if (h.channels !== 1 && h.channels !== 3) throw bad(`channels must be 1 or 3, not ${h.channels}`);
-  if (!isCount(h.levels, 1, MAX_LEVELS)) throw bad(`latent levels out of range`);
+  // A coordinate MLP has no latent grids.
+  if (h.model === 'coordinate-mlp' ? h.levels !== 0 : !isCount(h.levels, 1, MAX_LEVELS)) throw bad(`latent levels out of range`);
 }
 
 function leb128(value: number): Uint8Array {
