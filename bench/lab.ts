@@ -15,6 +15,7 @@ import sharp, { type KernelEnum } from 'sharp';
 import { decode } from '../src/codec/decode.js';
 import { EncodeOptions, EncodeResult, encode } from '../src/codec/encode.js';
 import { RasterImage, readImage } from '../src/image/io.js';
+import { BICUBIC, LANCZOS3, UpscaleKernel, upscaleCentred } from '../src/image/resample.js';
 import { downscale } from '../src/report/baselines.js';
 import { RgbImage, psnrRgb, ssimRgb, toRgb } from '../src/report/metrics.js';
 import { CoordinateMlpOptimizer } from '../src/training/coordinate-mlp-trainer.js';
@@ -105,68 +106,9 @@ async function sharpUpscale(image: RasterImage, width: number, height: number, k
   return { width, height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-/**
- * Centre-aligned separable upscaling (pixel centres at (i + 0.5) / size, as nnimg samples them),
- * with edge pixels repeated. sharp's resize is not usable as the reference here: when enlarging,
- * libvips applies the same bicubic interpolator whatever the kernel asked for, and puts output
- * pixel 2k+1 on input pixel k, a quarter of an input pixel off the centre-aligned position.
- */
-type UpscaleKernel = { radius: number; weight: (x: number) => number };
-const LANCZOS3: UpscaleKernel = {
-  radius: 3,
-  weight: (x) => (x === 0 ? 1 : Math.abs(x) >= 3 ? 0 : (3 * Math.sin(Math.PI * x) * Math.sin((Math.PI * x) / 3)) / (Math.PI * Math.PI * x * x)),
-};
-/** Catmull-Rom (Keys, a = -0.5): the usual "bicubic". */
-const BICUBIC: UpscaleKernel = {
-  radius: 2,
-  weight: (x) => {
-    const t = Math.abs(x);
-    return t < 1 ? 1.5 * t ** 3 - 2.5 * t ** 2 + 1 : t < 2 ? -0.5 * t ** 3 + 2.5 * t ** 2 - 4 * t + 2 : 0;
-  },
-};
-
-/** For each output position along an axis: the input indices it reads and their weights. */
-function axisTaps(inLength: number, outLength: number, kernel: UpscaleKernel): { index: Int32Array; weight: Float64Array; taps: number } {
-  const taps = 2 * kernel.radius;
-  const index = new Int32Array(outLength * taps);
-  const weight = new Float64Array(outLength * taps);
-  for (let o = 0; o < outLength; o++) {
-    const p = ((o + 0.5) * inLength) / outLength - 0.5;
-    const first = Math.floor(p) - kernel.radius + 1;
-    let sum = 0;
-    for (let t = 0; t < taps; t++) {
-      sum += weight[o * taps + t] = kernel.weight(p - (first + t));
-      index[o * taps + t] = Math.min(inLength - 1, Math.max(0, first + t));
-    }
-    for (let t = 0; t < taps; t++) weight[o * taps + t] /= sum;
-  }
-  return { index, weight, taps };
-}
-
+/** Centre-aligned upscaling (src/image/resample.ts) of the image as RGB. */
 function centredUpscale(image: RasterImage, width: number, height: number, kernel: UpscaleKernel): RasterImage {
-  const rgb = toRgb(image);
-  const columns = axisTaps(rgb.width, width, kernel);
-  const rows = axisTaps(rgb.height, height, kernel);
-  const wide = new Float64Array(width * rgb.height * 3);
-  for (let y = 0; y < rgb.height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let t = 0; t < columns.taps; t++) {
-        const w = columns.weight[x * columns.taps + t];
-        const from = (y * rgb.width + columns.index[x * columns.taps + t]) * 3;
-        for (let c = 0; c < 3; c++) wide[(y * width + x) * 3 + c] += w * rgb.data[from + c];
-      }
-    }
-  }
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        let v = 0;
-        for (let t = 0; t < rows.taps; t++) v += rows.weight[y * rows.taps + t] * wide[(rows.index[y * rows.taps + t] * width + x) * 3 + c];
-        data[(y * width + x) * 3 + c] = Math.min(255, Math.max(0, Math.round(v)));
-      }
-    }
-  }
+  const { data } = upscaleCentred({ ...toRgb(image), channels: 3 }, width, height, kernel);
   return { width, height, channels: 3, data };
 }
 

@@ -4,6 +4,7 @@
  * viewer undoes with a Lanczos upscale.
  */
 import sharp from 'sharp';
+import { LANCZOS3, upscaleCentred } from '../image/resample.js';
 import type { RasterImage } from '../image/io.js';
 import { RgbImage, psnrRgb } from './metrics.js';
 import type { CandidateSummary } from './types.js';
@@ -69,17 +70,14 @@ export async function encodeBaseline(image: RasterImage, codec: BaselineCodec, q
 
 /**
  * Decodes a baseline file and, when it was made at a reduced size, upscales it back to
- * width x height with Lanczos (3 lobes). Always 8-bit RGB.
+ * width x height with centre-aligned Lanczos (3 lobes; sharp's own enlargement is misaligned,
+ * see image/resample.ts). Always 8-bit RGB.
  */
 export async function decodeBaseline(file: Uint8Array, width: number, height: number): Promise<RgbImage> {
-  let pipeline = sharp(file);
-  const meta = await pipeline.metadata();
-  if (meta.width !== width || meta.height !== height) pipeline = pipeline.resize(width, height, { kernel: 'lanczos3', fit: 'fill' });
-  const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3 || info.width !== width || info.height !== height) {
-    throw new Error(`decoded ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
-  }
-  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels, expected 3`);
+  const decoded = { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return info.width === width && info.height === height ? decoded : upscaleCentred(decoded, width, height, LANCZOS3);
 }
 
 /** Memoised encodes of one image: probes at one quality are shared by every budget. */
