@@ -62,6 +62,7 @@ Run 'nnimg <command> --help' for a command's options.`,
     .option('--height <h>', 'output height in pixels; with --width, the exact output size')
     .option('--scale <s>', 'scale factor against the native size (any positive number)')
     .option('--max-pixels <n>', `refuse files whose image has more pixels than this (default ${DEFAULT_MAX_DECODE_PIXELS})`)
+    .option('--threads <n>', `rendering threads, 1 to ${MAX_THREADS}; the pixels are the same whatever the count (default: one per core)`)
     .option('--quiet', 'print nothing but errors')
     .action((input: string, flags) => runDecode(input, flags, streams));
 

@@ -11,7 +11,7 @@ import { KernelName } from '../model/network-kernels.js';
 import { DistortionPass } from '../training/distortion-kernel.js';
 import { distortionKernel } from '../training/kernels.js';
 import { BandComputer, BandLayout, DISTORTION_BANDS } from './distortion-bands.js';
-import { busy, startWorker } from './threads.js';
+import { busy, endWorker, startWorker } from './threads.js';
 
 /** What a distortion worker is started with (distortion-worker.ts). */
 export interface DistortionWorkerData {
@@ -119,6 +119,6 @@ export class ParallelDistortion {
 
   /** Ends the workers; safe to call more than once. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.splice(0).map((worker) => worker.terminate()));
+    await Promise.all(this.workers.splice(0).map(endWorker));
   }
 }

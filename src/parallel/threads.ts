@@ -72,6 +72,12 @@ export function busy<T>(worker: Worker): Promise<T> {
   });
 }
 
+/** Ends a worker; it no longer counts as running. */
+export function endWorker(worker: Worker): Promise<number> {
+  running.delete(worker);
+  return worker.terminate();
+}
+
 /** Posts the error a worker's task threw, for `busy` to reject with. */
 export function errorReply(error: unknown): { error: string } {
   return { error: error instanceof Error ? error.message : String(error) };
