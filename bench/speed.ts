@@ -3,14 +3,14 @@
  *  1. training ms per iteration on the fixed reference workload (768x512, 7 grids, MLP 7-16-16-3,
  *     and the default 7-16-3), for the reference, generated and wasm kernels;
  *     and a whole Trainer.iterate() (quantization proxy, rate, network pass, Adam) per kernel,
- *     and with the wasm kernel on 1 and 2 threads;
+ *     and with the wasm kernel on 1 and 2 threads, then a decode at width 4096 on 1 and 2 threads;
  *  2. decoding a random 768x512 model (7 grids, MLP 7-16-3) at width 4096, in memory, per kernel;
  *  3. with an image: default encode seconds and PSNR at 16000 bytes;
  *  4. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing.
  */
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
-import { decode, encode, readImage } from '../src/index.js';
+import { decode, decodeInThreads, encode, readImage } from '../src/index.js';
 import { createRenderer } from '../src/model/render.js';
 import { stripRows } from '../src/codec/decode.js';
 import { KernelName, distortionKernel } from '../src/training/kernels.js';
@@ -47,6 +47,12 @@ async function timeIteration(shape: WorkloadShape, name: KernelName, repeats: nu
   }
 }
 
+/** A 768x512 grey-gradient picture: only its size matters to the decode's speed. */
+function syntheticDecodeImage() {
+  const data = new Uint8Array(768 * 512 * 3).map((_, i) => (i * 7) % 256);
+  return { width: 768, height: 512, channels: 3 as const, data };
+}
+
 function report(name: KernelName, ms: number, reference: number, unit: string): void {
   console.log(`  ${name.padEnd(9)}  ${ms.toFixed(0).padStart(5)} ${unit}  (${(reference / ms).toFixed(2)}x the reference)`);
 }
@@ -81,6 +87,15 @@ const decodeTimes = KERNELS.map(([name]) => {
   return [name, performance.now() - started] as const;
 });
 for (const [name, ms] of decodeTimes) report(name, ms, decodeTimes[0][1], 'ms');
+
+const modelFile = (await encode(syntheticDecodeImage(), { bytes: 4000, iterations: 1, threads: 1 })).file;
+const decodeSeconds = async (threads: number) => {
+  const started = performance.now();
+  await decodeInThreads(modelFile, { width: 4096, threads });
+  return (performance.now() - started) / 1000;
+};
+const [oneThreadDecode, twoThreadDecode] = [await decodeSeconds(1), await decodeSeconds(2)];
+console.log(`  decode of a 768x512 file at width 4096 (default kernel): 1 thread ${oneThreadDecode.toFixed(2)} s, 2 threads ${twoThreadDecode.toFixed(2)} s (${(oneThreadDecode / twoThreadDecode).toFixed(2)}x)`);
 
 const imagePath = process.argv[2];
 if (imagePath) {
