@@ -2,13 +2,15 @@
  * Speed benchmark (`npm run bench -- [image]`):
  *  1. training ms per iteration on the fixed reference workload (768x512, 7 grids, MLP 7-16-16-3,
  *     and the default 7-16-3), for the reference, generated and wasm kernels;
- *     and a whole Trainer.iterate() (quantization proxy, rate, network pass, Adam) per kernel;
+ *     and a whole Trainer.iterate() (quantization proxy, rate, network pass, Adam) per kernel,
+ *     and with the wasm kernel on 1 and 2 threads, then a decode at width 4096 on 1 and 2 threads;
  *  2. decoding a random 768x512 model (7 grids, MLP 7-16-3) at width 4096, in memory, per kernel;
  *  3. with an image: default encode seconds and PSNR at 16000 bytes;
  *  4. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing.
  */
+import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
-import { decode, encode, readImage } from '../src/index.js';
+import { decode, decodeInThreads, encode, readImage } from '../src/index.js';
 import { createRenderer } from '../src/model/render.js';
 import { stripRows } from '../src/codec/decode.js';
 import { KernelName, distortionKernel } from '../src/training/kernels.js';
@@ -31,14 +33,24 @@ function timeKernel(shape: WorkloadShape, name: KernelName, repeats: number): nu
   return (performance.now() - started) / repeats;
 }
 
-function timeIteration(shape: WorkloadShape, name: KernelName, repeats: number): number {
+async function timeIteration(shape: WorkloadShape, name: KernelName, repeats: number, threads = 1): Promise<number> {
   const { width, height, channels, target } = syntheticWorkload(shape);
-  const trainer = new Trainer({ width, height, channels, pixels: target }, shape.levels, shape.hidden, shape.seed, name);
+  const trainer = new Trainer({ width, height, channels, pixels: target }, shape.levels, shape.hidden, shape.seed, name, threads);
   const settings = { lambda: 0.01, learningRate: 0.01, proxy: 'noise' } as const;
-  for (let i = 0; i < 2; i++) trainer.iterate(settings);
-  const started = performance.now();
-  for (let i = 0; i < repeats; i++) trainer.iterate(settings);
-  return (performance.now() - started) / repeats;
+  try {
+    for (let i = 0; i < 2; i++) await trainer.iterate(settings);
+    const started = performance.now();
+    for (let i = 0; i < repeats; i++) await trainer.iterate(settings);
+    return (performance.now() - started) / repeats;
+  } finally {
+    await trainer.close();
+  }
+}
+
+/** A 768x512 grey-gradient picture: only its size matters to the decode's speed. */
+function syntheticDecodeImage() {
+  const data = new Uint8Array(768 * 512 * 3).map((_, i) => (i * 7) % 256);
+  return { width: 768, height: 512, channels: 3 as const, data };
 }
 
 function report(name: KernelName, ms: number, reference: number, unit: string): void {
@@ -54,8 +66,14 @@ for (const hidden of [[16, 16], [16]]) {
 
 const defaultShape = { width: 768, height: 512, channels: 3, levels: 7, hidden: [16], seed: 7 };
 console.log('training iteration (Trainer.iterate: proxy, rate, network pass, Adam) over 768x512 pixels, MLP 7-16-3:');
-const iterationTimes = KERNELS.map(([name, repeats]) => [name, timeIteration(defaultShape, name, repeats)] as const);
+const iterationTimes: [KernelName, number][] = [];
+for (const [name, repeats] of KERNELS) iterationTimes.push([name, await timeIteration(defaultShape, name, repeats)]);
 for (const [name, ms] of iterationTimes) report(name, ms, iterationTimes[0][1], 'ms/iteration');
+
+console.log(`threads (this machine: os.availableParallelism() = ${availableParallelism()}; a busy machine shows less):`);
+const oneThread = await timeIteration(defaultShape, 'wasm', 10, 1);
+const twoThreads = await timeIteration(defaultShape, 'wasm', 10, 2);
+console.log(`  training iteration, wasm: 1 thread ${oneThread.toFixed(0)} ms, 2 threads ${twoThreads.toFixed(0)} ms (${(oneThread / twoThreads).toFixed(2)}x)`);
 
 const model = syntheticModel(defaultShape, 0.4);
 const outHeight = Math.round((4096 * 512) / 768);
@@ -69,6 +87,15 @@ const decodeTimes = KERNELS.map(([name]) => {
   return [name, performance.now() - started] as const;
 });
 for (const [name, ms] of decodeTimes) report(name, ms, decodeTimes[0][1], 'ms');
+
+const modelFile = (await encode(syntheticDecodeImage(), { bytes: 4000, iterations: 1, threads: 1 })).file;
+const decodeSeconds = async (threads: number) => {
+  const started = performance.now();
+  await decodeInThreads(modelFile, { width: 4096, threads });
+  return (performance.now() - started) / 1000;
+};
+const [oneThreadDecode, twoThreadDecode] = [await decodeSeconds(1), await decodeSeconds(2)];
+console.log(`  decode of a 768x512 file at width 4096 (default kernel): 1 thread ${oneThreadDecode.toFixed(2)} s, 2 threads ${twoThreadDecode.toFixed(2)} s (${(oneThreadDecode / twoThreadDecode).toFixed(2)}x)`);
 
 const imagePath = process.argv[2];
 if (imagePath) {

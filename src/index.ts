@@ -27,9 +27,11 @@ export {
 } from './codec/encode.js';
 export {
   decode,
+  decodeInThreads,
   parseNnimg,
   resolveOutputSize,
   renderStrips,
+  renderStripsInThreads,
   NnimgDecodeError,
   MAX_OUTPUT_SIDE,
   DEFAULT_MAX_DECODE_PIXELS,

@@ -1,4 +1,4 @@
-/** `nnimg decode IN [-o OUT.png|.jpg|.webp] [--width W | --height H | --scale S] [--quiet]` */
+/** `nnimg decode IN [-o OUT.png|.jpg|.webp] [--width W | --height H | --scale S] [--threads N] [--quiet]` */
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import {
@@ -7,13 +7,13 @@ import {
   NnimgDecodeError,
   ParsedFile,
   parseNnimg,
-  renderStrips,
+  renderStripsInThreads,
   resolveOutputSize,
 } from '../codec/decode.js';
 import { MAX_PIXELS, NnimgFormatError } from '../container/format.js';
 import { OutputFormat, outputFormatFor } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
-import { optional, parseInteger, parsePositiveNumber } from './options.js';
+import { optional, parseInteger, parsePositiveNumber, threadsSetting } from './options.js';
 import {
   Streams,
   channelName,
@@ -36,6 +36,7 @@ export interface DecodeFlags {
   height?: string;
   scale?: string;
   maxPixels?: string;
+  threads?: string;
   quiet?: boolean;
 }
 
@@ -48,6 +49,8 @@ export interface DecodeSettings {
   scale?: number;
   /** Files whose image has more pixels are refused before the model is allocated. */
   maxPixels: number;
+  /** Rendering threads; the pixels do not depend on them. */
+  threads: number;
   quiet: boolean;
 }
 
@@ -75,7 +78,7 @@ export function decodeSettings(input: string, flags: DecodeFlags): DecodeSetting
   if (!format) {
     throw new UsageError(`cannot tell the output format from ${output}: name it .png, .jpg, .jpeg or .webp`, COMMAND);
   }
-  return { input, output, format, width, height, scale, maxPixels: maxPixelsSetting(flags.maxPixels, COMMAND), quiet: flags.quiet === true };
+  return { input, output, format, width, height, scale, maxPixels: maxPixelsSetting(flags.maxPixels, COMMAND), threads: threadsSetting(flags.threads, COMMAND), quiet: flags.quiet === true };
 }
 
 /** The --max-pixels flag of decode and info: 1 .. 2^27 (the format's own limit). */
@@ -138,7 +141,7 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       onRows: (rows: number) => progress.update(rows),
     };
     await writeAtomically(settings.output, async (temp) => {
-      const strips = renderStrips(model, width, height);
+      const strips = renderStripsInThreads(model, width, height, settings.threads);
       if (settings.format === 'png') {
         await writePngFile(temp, width, height, channels, strips, pngOptions);
         if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);

@@ -1,7 +1,7 @@
 /**
  * `nnimg encode IN [-o OUT] [--bytes N | --quality Q] [--seed S] [--iterations N] [--model KIND]
  * [--layers LIST] [--optimizer NAME] [--child-steps N] [--frames DIR] [--every K] [--timelapse FILE]
- * [--quiet] [--json]`
+ * [--threads N] [--quiet] [--json]`
  */
 import { basename } from 'node:path';
 import { EncodeResult, encode } from '../codec/encode.js';
@@ -10,7 +10,7 @@ import { COORDINATE_MLP_OPTIMIZERS, CoordinateMlpOptimizer } from '../training/c
 import { Timelapse, animationFormatFor } from '../training/timelapse.js';
 import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
-import { parseInteger, optional } from './options.js';
+import { parseInteger, optional, threadsSetting } from './options.js';
 import {
   Streams,
   channelName,
@@ -40,6 +40,7 @@ export interface EncodeFlags {
   frames?: string;
   every?: string;
   timelapse?: string;
+  threads?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -62,6 +63,8 @@ export interface EncodeSettings {
   frames?: string;
   every?: number;
   timelapse?: string;
+  /** Training threads; the file does not depend on them. */
+  threads: number;
   quiet: boolean;
   json: boolean;
 }
@@ -95,6 +98,7 @@ export function encodeSettings(input: string, flags: EncodeFlags): EncodeSetting
     maxPixels: optional(flags.maxPixels, (raw) => parseInteger('--max-pixels', raw, 1, MAX_ENCODE_PIXELS, COMMAND)) ?? DEFAULT_MAX_INPUT_PIXELS,
     ...modelSettings(flags),
     ...timelapseSettings(flags, output),
+    threads: threadsSetting(flags.threads, COMMAND),
     quiet: flags.quiet === true,
     json: flags.json === true,
   };
@@ -199,6 +203,7 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
       hidden: settings.layers,
       optimizer: settings.optimizer,
       childSteps: settings.childSteps,
+      threads: settings.threads,
       snapshots: timelapse && { every: settings.every, take: (snapshot) => timelapse.take(snapshot) },
       shouldStop: () => interrupts.requested,
       onProgress: (p) => {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_MAX_DECODE_PIXELS } from '../codec/decode.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../image/io.js';
+import { MAX_THREADS } from '../parallel/threads.js';
 import { runCompareCommand } from './compare-command.js';
 import { runDecode } from './decode-command.js';
 import { runEncode } from './encode-command.js';
@@ -47,6 +48,7 @@ Run 'nnimg <command> --help' for a command's options.`,
     .option('--frames <dir>', 'write snapshots of the image under training to DIR as frame-00001.png, ...')
     .option('--every <k>', 'take a snapshot every K iterations (default: about 100 over the training)')
     .option('--timelapse <file>', 'write the snapshots as an animated .webp or .gif')
+    .option('--threads <n>', `training threads, 1 to ${MAX_THREADS}; the file is the same whatever the count (default: one per core)`)
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print a JSON summary on stdout instead of text and progress')
     .action((input: string, flags) => runEncode(input, flags, streams));
@@ -60,6 +62,7 @@ Run 'nnimg <command> --help' for a command's options.`,
     .option('--height <h>', 'output height in pixels; with --width, the exact output size')
     .option('--scale <s>', 'scale factor against the native size (any positive number)')
     .option('--max-pixels <n>', `refuse files whose image has more pixels than this (default ${DEFAULT_MAX_DECODE_PIXELS})`)
+    .option('--threads <n>', `rendering threads, 1 to ${MAX_THREADS}; the pixels are the same whatever the count (default: one per core)`)
     .option('--quiet', 'print nothing but errors')
     .action((input: string, flags) => runDecode(input, flags, streams));
 

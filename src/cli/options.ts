@@ -1,4 +1,5 @@
 /** Strict parsing of numeric flags: every bad value is a UsageError with a one-line reason. */
+import { MAX_THREADS, defaultThreadCount } from '../parallel/threads.js';
 import { UsageError } from './errors.js';
 
 const INTEGER = /^\+?\d+$/;
@@ -30,4 +31,9 @@ export function parsePositiveNumber(flag: string, raw: string, command: string):
 /** Parses an optional flag; undefined stays undefined. */
 export function optional<T>(raw: string | undefined, parse: (raw: string) => T): T | undefined {
   return raw === undefined ? undefined : parse(raw);
+}
+
+/** The --threads flag of encode and decode: 1 .. MAX_THREADS, by default one per core up to that. */
+export function threadsSetting(raw: string | undefined, command: string): number {
+  return optional(raw, (value) => parseInteger('--threads', value, 1, MAX_THREADS, command)) ?? defaultThreadCount();
 }

@@ -12,7 +12,9 @@ import {
   isCoordinateMlp,
 } from '../model/coordinate-mlp.js';
 import { Model, dequantize, modelShapes } from '../model/model.js';
-import { createRenderer } from '../model/render.js';
+import { Renderer, createRenderer } from '../model/render.js';
+import { renderInWorkers } from '../parallel/render-pool.js';
+import { checkThreadCount, defaultThreadCount } from '../parallel/threads.js';
 import { PayloadError, QuantizedModel, decodePayload } from './bitstream.js';
 
 /** The largest output side the decoder renders. */
@@ -169,12 +171,21 @@ export function stripRows(width: number, channels: number): number {
   return Math.max(1, Math.floor(2 ** 20 / (width * channels)));
 }
 
+/** The renderer of a model of either kind at an output size. */
+export function modelRenderer(model: DecodedModel, width: number, height: number): Renderer {
+  return isCoordinateMlp(model) ? createCoordinateMlpRenderer(model, width, height) : createRenderer(model, width, height);
+}
+
+/** The strips renderStrips yields: [first row, row count], top to bottom. */
+export function stripSpans(width: number, height: number, channels: number): [number, number][] {
+  const rows = stripRows(width, channels);
+  return Array.from({ length: Math.ceil(height / rows) }, (_, s) => [s * rows, Math.min(rows, height - s * rows)]);
+}
+
 /** Yields the output as strips of whole rows, top to bottom; memory stays bounded. */
 export function* renderStrips(model: DecodedModel, width: number, height: number): Generator<Uint8Array> {
-  const renderer = isCoordinateMlp(model) ? createCoordinateMlpRenderer(model, width, height) : createRenderer(model, width, height);
-  const rows = stripRows(width, model.channels);
-  for (let y = 0; y < height; y += rows) {
-    const count = Math.min(rows, height - y);
+  const renderer = modelRenderer(model, width, height);
+  for (const [y, count] of stripSpans(width, height, model.channels)) {
     const strip = new Uint8Array(count * width * model.channels);
     renderer.renderRows(y, count, strip);
     yield strip;
@@ -182,14 +193,36 @@ export function* renderStrips(model: DecodedModel, width: number, height: number
 }
 
 /**
+ * renderStrips over `threads` worker threads (1: in this thread), the same strips in the same
+ * order; a few strips are rendered ahead, so memory stays bounded. The workers end when the
+ * iteration does, however it ends.
+ */
+export async function* renderStripsInThreads(model: DecodedModel, width: number, height: number, threads: number): AsyncGenerator<Uint8Array> {
+  if (checkThreadCount(threads) === 1) return yield* renderStrips(model, width, height);
+  yield* renderInWorkers(model, width, height, stripSpans(width, height, model.channels), threads);
+}
+
+/**
+ * Decodes a whole file into memory as decode() does, rendering on `threads` worker threads
+ * (default: min(os.availableParallelism(), 8)); the same pixels whatever the count.
+ */
+export async function decodeInThreads(bytes: Uint8Array, request: OutputSize & DecodeLimits & { threads?: number } = {}): Promise<RasterImage> {
+  const { model, width, height } = decodeRequest(bytes, request);
+  const data = new Uint8Array(width * height * model.channels);
+  let at = 0;
+  for await (const strip of renderStripsInThreads(model, width, height, request.threads ?? defaultThreadCount())) {
+    data.set(strip, at);
+    at += strip.length;
+  }
+  return { width, height, channels: model.channels as 1 | 3, data };
+}
+
+/**
  * Decodes a whole file into memory at the requested size. For moderate sizes: the output may have
  * at most `maxPixels` pixels too (see renderStrips for large outputs in bounded memory).
  */
 export function decode(bytes: Uint8Array, request: OutputSize & DecodeLimits = {}): RasterImage {
-  const maxPixels = maxPixelsOf(request);
-  const { model } = parseNnimg(bytes, { maxPixels });
-  const { width, height } = resolveOutputSize(model, request);
-  checkPixels('the requested output', width, height, maxPixels);
+  const { model, width, height } = decodeRequest(bytes, request);
   const data = new Uint8Array(width * height * model.channels);
   let at = 0;
   for (const strip of renderStrips(model, width, height)) {
@@ -197,4 +230,13 @@ export function decode(bytes: Uint8Array, request: OutputSize & DecodeLimits = {
     at += strip.length;
   }
   return { width, height, channels: model.channels as 1 | 3, data };
+}
+
+/** The model and output size of a decode request, within the limits. */
+function decodeRequest(bytes: Uint8Array, request: OutputSize & DecodeLimits): { model: DecodedModel; width: number; height: number } {
+  const maxPixels = maxPixelsOf(request);
+  const { model } = parseNnimg(bytes, { maxPixels });
+  const { width, height } = resolveOutputSize(model, request);
+  checkPixels('the requested output', width, height, maxPixels);
+  return { model, width, height };
 }

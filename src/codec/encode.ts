@@ -7,6 +7,8 @@ import { RasterImage } from '../image/io.js';
 import { defaultLevelCount, gridSizes } from '../model/geometry.js';
 import { UNIT_LATENT_STEP_INDEX } from '../model/model.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes, multiplyAddsPerPixel } from '../model/network.js';
+import { selectedKernelName } from '../model/network-kernels.js';
+import { checkThreadCount, defaultThreadCount } from '../parallel/threads.js';
 import { CoordinateMlpOptimizer } from '../training/coordinate-mlp-trainer.js';
 import { IterationResult, Trainer } from '../training/trainer.js';
 import { previewLatentGrid, snapshotEvery } from '../training/timelapse.js';
@@ -39,6 +41,11 @@ export interface EncodeOptions {
   snapshots?: { every?: number; take: (image: RasterImage, iteration: number) => Promise<void> };
   /** Called after every training iteration. */
   onProgress?: (progress: TrainingProgress) => void;
+  /**
+   * Threads of the training (default: min(os.availableParallelism(), 8)); 1 starts no worker.
+   * The file does not depend on it. Latent-grid model only.
+   */
+  threads?: number;
   /** Checked between iterations; when it returns true the encode stops with EncodeCancelledError. */
   shouldStop?: () => boolean;
 }
@@ -146,73 +153,78 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   const pixels = width * height;
   const iterations = options.iterations ?? defaultIterations(pixels, macs);
   const target = { width, height, channels, pixels: Float32Array.from(image.data, (v) => v / 255) };
-  const trainer = new Trainer(target, levels, hidden, options.seed ?? 1);
+  const threads = checkThreadCount(options.threads ?? defaultThreadCount());
+  const trainer = new Trainer(target, levels, hidden, options.seed ?? 1, selectedKernelName(), threads);
+  // The workers end however the encode does: done, failed or cancelled.
+  try {
+    // The budget minus the container and an estimate of the weights (about 7 bits each until measured).
+    let weightBits = parameterCount * 7;
+    const latentTargetBits = () => Math.max(8, (options.bytes ?? 0) * BUDGET_AIM * 8 - containerBytes * 8 - weightBits - 64);
+    let lambda = options.bytes !== undefined ? initialLambda((options.bytes * 8) / pixels) : lambdaForQuality(options.quality ?? 75);
 
-  // The budget minus the container and an estimate of the weights (about 7 bits each until measured).
-  let weightBits = parameterCount * 7;
-  const latentTargetBits = () => Math.max(8, (options.bytes ?? 0) * BUDGET_AIM * 8 - containerBytes * 8 - weightBits - 64);
-  let lambda = options.bytes !== undefined ? initialLambda((options.bytes * 8) / pixels) : lambdaForQuality(options.quality ?? 75);
-
-  const budget = options.bytes;
-  const estimateBytes = (latentBits: number) => containerBytes + (weightBits + latentBits) / 8;
-  const weightCheckpoints = new Set([0.3, 0.6, NOISE_PHASE].map((p) => Math.ceil(iterations * p)));
-  const report = (iteration: number, total: number, result: IterationResult) =>
-    options.onProgress?.({
-      iteration,
-      iterations: total,
-      psnr: 10 * Math.log10(1 / Math.max(result.mse, 1e-12)),
-      estimatedBytes: Math.round(estimateBytes(result.roundedLatentBits)),
-      elapsedSeconds: (performance.now() - started) / 1000,
-    });
-  let last: IterationResult | undefined;
-  for (let i = 0; i < iterations; i++) {
-    await yieldToEventLoop(options);
-    const progress = i / iterations;
-    // The weights' real cost, measured a few times, sets how much of the budget the latents get.
-    if (weightCheckpoints.has(i)) weightBits = chooseWeightSteps(trainer, lambda).bits;
-    last = trainer.iterate({ lambda, learningRate: learningRateAt(progress), proxy: progress < NOISE_PHASE ? 'noise' : 'round' });
-    if (budget !== undefined && progress > 0.05) {
-      // Dual ascent on lambda: raise it while the file would be over target, lower it while under.
-      const ratio = last.roundedLatentBits / latentTargetBits();
-      lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
+    const budget = options.bytes;
+    const estimateBytes = (latentBits: number) => containerBytes + (weightBits + latentBits) / 8;
+    const weightCheckpoints = new Set([0.3, 0.6, NOISE_PHASE].map((p) => Math.ceil(iterations * p)));
+    const report = (iteration: number, total: number, result: IterationResult) =>
+      options.onProgress?.({
+        iteration,
+        iterations: total,
+        psnr: 10 * Math.log10(1 / Math.max(result.mse, 1e-12)),
+        estimatedBytes: Math.round(estimateBytes(result.roundedLatentBits)),
+        elapsedSeconds: (performance.now() - started) / 1000,
+      });
+    let last: IterationResult | undefined;
+    for (let i = 0; i < iterations; i++) {
+      await yieldToEventLoop(options);
+      const progress = i / iterations;
+      // The weights' real cost, measured a few times, sets how much of the budget the latents get.
+      if (weightCheckpoints.has(i)) weightBits = chooseWeightSteps(trainer, lambda).bits;
+      last = await trainer.iterate({ lambda, learningRate: learningRateAt(progress), proxy: progress < NOISE_PHASE ? 'noise' : 'round' });
+      if (budget !== undefined && progress > 0.05) {
+        // Dual ascent on lambda: raise it while the file would be over target, lower it while under.
+        const ratio = last.roundedLatentBits / latentTargetBits();
+        lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
+      }
+      report(i + 1, iterations, last);
+      if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
     }
-    report(i + 1, iterations, last);
-    if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
-  }
-  // Settle: a few more rounded iterations with a rising lambda while the estimate is over budget,
-  // so the last adjustment below rarely has to coarsen the trained latents.
-  const settleLimit = Math.max(10, Math.round(iterations * 0.1));
-  let settleIterations = 0;
-  for (; budget !== undefined && last && settleIterations < settleLimit && estimateBytes(last.roundedLatentBits) > budget * 0.99; settleIterations++) {
-    await yieldToEventLoop(options);
-    lambda *= 1.15;
-    last = trainer.iterate({ lambda, learningRate: learningRateAt(1), proxy: 'round' });
-    report(iterations + settleIterations + 1, iterations + settleLimit, last);
-  }
+    // Settle: a few more rounded iterations with a rising lambda while the estimate is over budget,
+    // so the last adjustment below rarely has to coarsen the trained latents.
+    const settleLimit = Math.max(10, Math.round(iterations * 0.1));
+    let settleIterations = 0;
+    for (; budget !== undefined && last && settleIterations < settleLimit && estimateBytes(last.roundedLatentBits) > budget * 0.99; settleIterations++) {
+      await yieldToEventLoop(options);
+      lambda *= 1.15;
+      last = await trainer.iterate({ lambda, learningRate: learningRateAt(1), proxy: 'round' });
+      report(iterations + settleIterations + 1, iterations + settleLimit, last);
+    }
 
-  const layers = chooseWeightSteps(trainer, lambda).layers;
-  const quantized = fitToBudget(trainer, header, layers, options.bytes);
-  const file = writeContainer(header, encodePayload(quantized.model, trainer.grids));
-  // The encoder's own check of what it wrote: the file decodes, and its PSNR is measured on that.
-  const decoded = decode(file, { maxPixels: Infinity });
-  return {
-    file,
-    width,
-    height,
-    channels,
-    bytes: file.length,
-    bitsPerPixel: (file.length * 8) / pixels,
-    psnr: psnr(image.data, decoded.data),
-    seconds: (performance.now() - started) / 1000,
-    iterations: iterations + settleIterations,
-    breakdown: {
-      containerBytes,
-      weightBits: quantized.weightBits,
-      latentBits: quantized.latentBits,
-      parameterBits: LATENT_STEP_BITS,
-    },
-    model: { kind: 'latent-grid', levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
-  };
+    const layers = chooseWeightSteps(trainer, lambda).layers;
+    const quantized = fitToBudget(trainer, header, layers, options.bytes);
+    const file = writeContainer(header, encodePayload(quantized.model, trainer.grids));
+    // The encoder's own check of what it wrote: the file decodes, and its PSNR is measured on that.
+    const decoded = decode(file, { maxPixels: Infinity });
+    return {
+      file,
+      width,
+      height,
+      channels,
+      bytes: file.length,
+      bitsPerPixel: (file.length * 8) / pixels,
+      psnr: psnr(image.data, decoded.data),
+      seconds: (performance.now() - started) / 1000,
+      iterations: iterations + settleIterations,
+      breakdown: {
+        containerBytes,
+        weightBits: quantized.weightBits,
+        latentBits: quantized.latentBits,
+        parameterBits: LATENT_STEP_BITS,
+      },
+      model: { kind: 'latent-grid', levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
+    };
+  } finally {
+    await trainer.close();
+  }
 }
 
 export async function yieldToEventLoop(options: EncodeOptions): Promise<void> {

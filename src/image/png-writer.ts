@@ -102,7 +102,7 @@ export async function* pngBytes(
   width: number,
   height: number,
   channels: 1 | 3,
-  strips: Iterable<Uint8Array>,
+  strips: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   options: PngStreamOptions = {},
 ): AsyncGenerator<Buffer> {
   if (!(width >= 1 && height >= 1 && width <= PNG_MAX_SIDE && height <= PNG_MAX_SIDE)) {
@@ -116,7 +116,7 @@ export async function* pngBytes(
   const feed = async () => {
     const previous = new Uint8Array(stride);
     let rows = 0;
-    for (const strip of strips) {
+    for await (const strip of strips) {
       const stop = options.shouldStop?.();
       if (stop) throw stop;
       if (strip.length % stride !== 0) throw new RangeError('strip is not a whole number of rows');
@@ -160,7 +160,7 @@ export async function writePngFile(
   width: number,
   height: number,
   channels: 1 | 3,
-  strips: Iterable<Uint8Array>,
+  strips: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   options: PngStreamOptions = {},
 ): Promise<void> {
   await pipeline(Readable.from(pngBytes(width, height, channels, strips, options)), createWriteStream(path, { flags: 'wx' }));

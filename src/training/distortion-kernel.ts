@@ -46,6 +46,28 @@ export function columnTapTables(pass: DistortionPass): { col0: Int32Array; col1:
   return { col0, col1, colFrac };
 }
 
+/**
+ * The stretch of each level's grid a pass over `pass.rows` reads and writes, as [start, end) pairs
+ * of indices into the concatenated latents: whole grid rows between the rows' outermost taps.
+ */
+export function touchedLatentRanges(pass: DistortionPass): Int32Array {
+  const { rows, gridOffsets, gridWidths, rowTaps } = pass;
+  let top = Infinity;
+  let bottom = -Infinity;
+  for (let r = 0; r < rows.length; r++) {
+    top = Math.min(top, rows[r]);
+    bottom = Math.max(bottom, rows[r]);
+  }
+  const ranges = new Int32Array(2 * rowTaps.length);
+  if (rows.length === 0) return ranges;
+  // Taps never decrease down the image, so the outermost rows bound every row's taps.
+  for (let l = 0; l < rowTaps.length; l++) {
+    ranges[2 * l] = gridOffsets[l] + rowTaps[l].first[top] * gridWidths[l];
+    ranges[2 * l + 1] = gridOffsets[l] + (rowTaps[l].second[bottom] + 1) * gridWidths[l];
+  }
+  return ranges;
+}
+
 /** The reference kernel: plain loops over any network shape. */
 export const runDistortionPass: DistortionKernel = (pass, sampleCount) => {
   const { width, channels, target, widths, latents, latentGrad, gridOffsets, gridWidths, weights, biases, weightGrad, biasGrad, rows } = pass;

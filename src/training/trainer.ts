@@ -14,6 +14,7 @@ import {
 import { GridSize, axisTaps, gridSizes } from '../model/geometry.js';
 import { LayerShape, layerShapes } from '../model/network.js';
 import { KernelName, selectedKernelName } from '../model/network-kernels.js';
+import { ParallelDistortion } from '../parallel/distortion-pool.js';
 import { Parameter, adamStep, adamUpdate } from './adam.js';
 import { DistortionKernel, DistortionPass } from './distortion-kernel.js';
 import { distortionKernel, latentKernel } from './kernels.js';
@@ -82,7 +83,10 @@ export class Trainer {
   private readonly predictorParam: Parameter;
   private readonly latentKernel: LatentKernel;
   private readonly pass: DistortionPass;
+  /** Runs sampledMse's passes, in this thread. */
   private readonly kernel: DistortionKernel;
+  /** Runs the training pass in bands over `threads` threads. */
+  private readonly distortion: ParallelDistortion;
   private readonly random: Random;
   private adamSteps = 0;
   private sampling?: { step: number; pass: DistortionPass };
@@ -93,6 +97,8 @@ export class Trainer {
     hidden: readonly number[],
     seed: number,
     kernelName: KernelName = selectedKernelName(),
+    /** Threads of the training pass, this one included; the result does not depend on it. */
+    threads = 1,
   ) {
     this.random = new Random(seed);
     this.grids = gridSizes(target.width, target.height, levels);
@@ -143,13 +149,19 @@ export class Trainer {
       biasGrad: biasParam.grad,
       rows: Int32Array.from({ length: target.height }, (_, y) => y),
     };
+    this.distortion = new ParallelDistortion(this.pass, kernelName, threads);
+  }
+
+  /** Ends the worker threads; call when done with the trainer (also after an error). */
+  close(): Promise<void> {
+    return this.distortion.close();
   }
 
   get pixelCount(): number {
     return this.target.width * this.target.height;
   }
 
-  iterate(settings: IterationSettings): IterationResult {
+  async iterate(settings: IterationSettings): Promise<IterationResult> {
     for (const p of [...this.params, this.latentKernel.latents]) p.grad.fill(0);
     this.latentKernel.applyQuantizationProxy(settings.proxy, this.random);
     const { proxyBits: latentBits, roundedBits: roundedLatentBits } = this.latentKernel.accumulateRate(
@@ -159,7 +171,7 @@ export class Trainer {
     );
     const { width, height, channels } = this.target;
     const samples = width * height * channels;
-    const mse = this.kernel(this.pass, samples) / samples;
+    const mse = (await this.distortion.run(samples)) / samples;
     this.adamUpdate(settings.learningRate);
     return { mse, latentBits, roundedLatentBits };
   }

@@ -2,11 +2,11 @@
  * The WebAssembly SIMD training kernel (assembly/distortion.ts), behind the DistortionKernel
  * interface of the reference (distortion-kernel.ts). This side lays the pass's arrays out in the
  * instance's memory: the target and the taps once per pass object (compared by identity), the
- * latents, weights and rows on every call. Gradients come back as f64 sums and are added to the
+ * latents the rows read, weights and rows on every call. Gradients come back as f64 sums and are added to the
  * pass's gradient arrays.
  */
 import { instantiateKernels, KernelExports, MemoryPlan } from '../wasm/kernels-module.js';
-import { DistortionKernel, DistortionPass } from './distortion-kernel.js';
+import { DistortionKernel, DistortionPass, touchedLatentRanges } from './distortion-kernel.js';
 
 /** Slots of the layout table; the same numbers as in assembly/distortion.ts. */
 const enum Slot {
@@ -183,21 +183,30 @@ class PassLayout {
     );
   }
 
-  /** Copies what changes between calls: latents, weights, biases, rows; clears the sums. */
-  load(pass: DistortionPass): void {
-    this.latents.set(pass.latents);
+  /**
+   * Copies what changes between calls: the latents the rows read, weights, biases, rows; clears
+   * the sums. Returns the latent ranges the rows touch (touchedLatentRanges).
+   */
+  load(pass: DistortionPass): Int32Array {
+    const ranges = touchedLatentRanges(pass);
+    for (let n = 0; n < ranges.length; n += 2) {
+      this.latents.set(pass.latents.subarray(ranges[n], ranges[n + 1]), ranges[n]);
+      this.latentGrad.fill(0, ranges[n], ranges[n + 1]);
+    }
     for (let n = 0; n < this.weightSlots.length; n++) this.weights[this.weightSlots[n]] = pass.weights[n];
     for (let n = 0; n < this.biasSlots.length; n++) this.biases[this.biasSlots[n]] = pass.biases[n];
     this.rows.set(pass.rows);
     this.tableView[Slot.RowCount] = pass.rows.length;
-    this.latentGrad.fill(0);
     this.weightGrad.fill(0);
     this.biasGrad.fill(0);
+    return ranges;
   }
 
-  /** Adds the pass's gradient sums to its gradient arrays. */
-  addGradients(pass: DistortionPass): void {
-    for (let n = 0; n < this.latentGrad.length; n++) pass.latentGrad[n] += this.latentGrad[n];
+  /** Adds the pass's gradient sums to its gradient arrays; the latents' only within `ranges`. */
+  addGradients(pass: DistortionPass, ranges: Int32Array): void {
+    for (let r = 0; r < ranges.length; r += 2) {
+      for (let n = ranges[r]; n < ranges[r + 1]; n++) pass.latentGrad[n] += this.latentGrad[n];
+    }
     for (let n = 0; n < this.weightSlots.length; n++) pass.weightGrad[n] += this.weightGrad[this.weightSlots[n]];
     for (let n = 0; n < this.biasSlots.length; n++) pass.biasGrad[n] += this.biasGrad[this.biasSlots[n]];
   }
@@ -209,9 +218,9 @@ export function wasmDistortionKernel(): DistortionKernel {
   let layout: PassLayout | undefined;
   return (pass, sampleCount) => {
     if (!layout?.serves(pass)) layout = new PassLayout(kernels, pass);
-    layout.load(pass);
+    const ranges = layout.load(pass);
     const squaredError = kernels.distortionPass(layout.table, 2 / sampleCount);
-    layout.addGradients(pass);
+    layout.addGradients(pass, ranges);
     return squaredError;
   };
 }
