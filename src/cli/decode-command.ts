@@ -12,6 +12,7 @@ import {
 } from '../codec/decode.js';
 import { MAX_PIXELS, NnimgFormatError } from '../container/format.js';
 import { OutputFormat, outputFormatFor } from '../image/io.js';
+import { defaultDecodeThreads } from '../parallel/threads.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { optional, parseInteger, parsePositiveNumber, threadsSetting } from './options.js';
 import {
@@ -49,8 +50,8 @@ export interface DecodeSettings {
   scale?: number;
   /** Files whose image has more pixels are refused before the model is allocated. */
   maxPixels: number;
-  /** Rendering threads; the pixels do not depend on them. */
-  threads: number;
+  /** Rendering threads (default by output size); the pixels do not depend on them. */
+  threads?: number;
   quiet: boolean;
 }
 
@@ -141,7 +142,7 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       onRows: (rows: number) => progress.update(rows),
     };
     await writeAtomically(settings.output, async (temp) => {
-      const strips = renderStripsInThreads(model, width, height, settings.threads);
+      const strips = renderStripsInThreads(model, width, height, settings.threads ?? defaultDecodeThreads(width * height));
       if (settings.format === 'png') {
         await writePngFile(temp, width, height, channels, strips, pngOptions);
         if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);

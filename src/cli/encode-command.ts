@@ -63,8 +63,8 @@ export interface EncodeSettings {
   frames?: string;
   every?: number;
   timelapse?: string;
-  /** Training threads; the file does not depend on them. */
-  threads: number;
+  /** Training threads (default: one per core, at most 8); the file does not depend on them. */
+  threads?: number;
   quiet: boolean;
   json: boolean;
 }

@@ -1,5 +1,5 @@
 /** Strict parsing of numeric flags: every bad value is a UsageError with a one-line reason. */
-import { MAX_THREADS, defaultThreadCount } from '../parallel/threads.js';
+import { MAX_THREADS } from '../parallel/threads.js';
 import { UsageError } from './errors.js';
 
 const INTEGER = /^\+?\d+$/;
@@ -34,6 +34,7 @@ export function optional<T>(raw: string | undefined, parse: (raw: string) => T):
 }
 
 /** The --threads flag of encode and decode: 1 .. MAX_THREADS, by default one per core up to that. */
-export function threadsSetting(raw: string | undefined, command: string): number {
-  return optional(raw, (value) => parseInteger('--threads', value, 1, MAX_THREADS, command)) ?? defaultThreadCount();
+/** --threads N, or undefined when not given (each command has its own default). */
+export function threadsSetting(raw: string | undefined, command: string): number | undefined {
+  return optional(raw, (value) => parseInteger('--threads', value, 1, MAX_THREADS, command));
 }

@@ -14,7 +14,7 @@ import {
 import { Model, dequantize, modelShapes } from '../model/model.js';
 import { Renderer, createRenderer } from '../model/render.js';
 import { renderInWorkers } from '../parallel/render-pool.js';
-import { checkThreadCount, defaultThreadCount } from '../parallel/threads.js';
+import { checkThreadCount, defaultDecodeThreads } from '../parallel/threads.js';
 import { PayloadError, QuantizedModel, decodePayload } from './bitstream.js';
 
 /** The largest output side the decoder renders. */
@@ -204,13 +204,14 @@ export async function* renderStripsInThreads(model: DecodedModel, width: number,
 
 /**
  * Decodes a whole file into memory as decode() does, rendering on `threads` worker threads
- * (default: min(os.availableParallelism(), 8)); the same pixels whatever the count.
+ * (default: one below 2^24 output pixels, else min(os.availableParallelism(), 8)); the same
+ * pixels whatever the count.
  */
 export async function decodeInThreads(bytes: Uint8Array, request: OutputSize & DecodeLimits & { threads?: number } = {}): Promise<RasterImage> {
   const { model, width, height } = decodeRequest(bytes, request);
   const data = new Uint8Array(width * height * model.channels);
   let at = 0;
-  for await (const strip of renderStripsInThreads(model, width, height, request.threads ?? defaultThreadCount())) {
+  for await (const strip of renderStripsInThreads(model, width, height, request.threads ?? defaultDecodeThreads(width * height))) {
     data.set(strip, at);
     at += strip.length;
   }
