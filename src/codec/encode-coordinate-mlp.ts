@@ -11,9 +11,7 @@ import { BLOG_HIDDEN, CoordinateMlpObjective, CoordinateMlpOptimizer, trainCoord
 import { DEFAULT_POPULATION } from '../training/optimizers.js';
 import { snapshotEvery } from '../training/timelapse.js';
 import { STEP_EXPONENT_BITS } from './bitstream.js';
-import { decode } from './decode.js';
-import { BudgetError, EncodeOptions, EncodeResult, yieldToEventLoop } from './encode.js';
-import { psnr } from './metrics.js';
+import { BudgetError, EncodeOptions, EncodeResult, measuredFile, yieldToEventLoop } from './encode.js';
 import { quantizeTensor, tensorBits } from './quantize.js';
 
 const FINEST_STEP_EXPONENT = 2 ** STEP_EXPONENT_BITS - 1;
@@ -97,16 +95,8 @@ export async function encodeCoordinateMlp(image: RasterImage, options: EncodeOpt
   const exponent = chooseStepExponent(objective, trained.params, options, (e) => fileAt(trained.params, e).length, layout);
   const model = quantized(objective, trained.params, exponent);
   const file = writeContainer(header, encodeCoordinateMlpPayload(model));
-  const decoded = decode(file, { maxPixels: Infinity });
   return {
-    file,
-    width,
-    height,
-    channels,
-    bytes: file.length,
-    bitsPerPixel: (file.length * 8) / (width * height),
-    psnr: psnr(image.data, decoded.data),
-    seconds: (performance.now() - started) / 1000,
+    ...measuredFile(image, file, started),
     iterations: trained.iterations,
     breakdown: {
       containerBytes,

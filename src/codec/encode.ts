@@ -202,17 +202,8 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
     const layers = chooseWeightSteps(trainer, lambda).layers;
     const quantized = fitToBudget(trainer, header, layers, options.bytes);
     const file = writeContainer(header, encodePayload(quantized.model, trainer.grids));
-    // The encoder's own check of what it wrote: the file decodes, and its PSNR is measured on that.
-    const decoded = decode(file, { maxPixels: Infinity });
     return {
-      file,
-      width,
-      height,
-      channels,
-      bytes: file.length,
-      bitsPerPixel: (file.length * 8) / pixels,
-      psnr: psnr(image.data, decoded.data),
-      seconds: (performance.now() - started) / 1000,
+      ...measuredFile(image, file, started),
       iterations: iterations + settleIterations,
       breakdown: {
         containerBytes,
@@ -225,6 +216,25 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   } finally {
     await trainer.close();
   }
+}
+
+/**
+ * The part of an EncodeResult both model kinds share: the file and the encoder's own check of
+ * it (the file decodes, and its PSNR is measured on that), and the time since `started`.
+ */
+export function measuredFile(image: RasterImage, file: Uint8Array, started: number) {
+  const decoded = decode(file, { maxPixels: Infinity });
+  const { width, height, channels } = image;
+  return {
+    file,
+    width,
+    height,
+    channels,
+    bytes: file.length,
+    bitsPerPixel: (file.length * 8) / (width * height),
+    psnr: psnr(image.data, decoded.data),
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 export async function yieldToEventLoop(options: EncodeOptions): Promise<void> {

@@ -4,7 +4,7 @@
  * and gradient accumulator in a local variable. V8 keeps these in registers or on the stack
  * instead of reloading typed arrays, which roughly halves the time per iteration.
  */
-import { DistortionPass, DistortionKernel, columnTapTables } from './distortion-kernel.js';
+import { DistortionKernel, columnTapTables } from './distortion-kernel.js';
 
 const cache = new Map<string, DistortionKernel>();
 
