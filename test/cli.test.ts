@@ -263,6 +263,15 @@ describe('nnimg info', () => {
     expect(Math.abs(bits.estimated - bits.stored)).toBeLessThan(64);
     expect(bits.levels).toHaveLength(info.model.levels);
   });
+
+  it('costs a version 1 file (no prediction coefficients) by its own layout', async () => {
+    const v1 = join(root, 'spec', 'vectors', 'v1', 'chelsea-20x14-rgb.nnimg');
+    const run = await nnimg('info', v1, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const info = JSON.parse(run.stdout);
+    expect(info.formatVersion).toBe(1);
+    expect(Math.abs(info.payloadBits.estimated - info.payloadBits.stored)).toBeLessThan(64);
+  });
 });
 
 describe.concurrent('usage errors exit 2 with a one-line message', () => {

@@ -4,12 +4,11 @@ import {
   QuantizedModel,
   QuantizedTensor,
   STEP_EXPONENT_BITS,
+  gridSideBits,
   gridValueBits,
   tensorValueBits,
 } from '../codec/bitstream.js';
 import { SCALE_INDEX_BITS } from '../entropy/laplace.js';
-import { CONTEXT_COUNT } from '../entropy/latent-context.js';
-import { COEFFICIENT_BITS, PREDICTION_TAPS } from '../entropy/latent-prediction.js';
 import { GridSize } from '../model/geometry.js';
 import { latentStep } from '../model/model.js';
 import { QuantizedCoordinateMlp } from '../model/coordinate-mlp.js';
@@ -59,7 +58,7 @@ function tensorBits(tensor: QuantizedTensor): number {
 }
 
 /** Where the payload bits go, costed under the file's own entropy parameters. */
-export function payloadBits(quantized: QuantizedModel | QuantizedCoordinateMlp, grids: readonly GridSize[], payloadBytes: number): PayloadBits {
+export function payloadBits(quantized: QuantizedModel | QuantizedCoordinateMlp, grids: readonly GridSize[], payloadBytes: number, version: number): PayloadBits {
   // A coordinate MLP has no latent step and no grids.
   const latentGrids = 'grids' in quantized ? quantized.grids : [];
   const latentStepBits = 'grids' in quantized ? LATENT_STEP_BITS : 0;
@@ -81,7 +80,7 @@ export function payloadBits(quantized: QuantizedModel | QuantizedCoordinateMlp, 
       height: size.height,
       used,
       nonZero,
-      sideBits: 1 + (used ? PREDICTION_TAPS * COEFFICIENT_BITS + CONTEXT_COUNT * SCALE_INDEX_BITS : 0),
+      sideBits: gridSideBits(grid, version),
       valueBits: gridValueBits(grid, size),
     };
   });
@@ -105,7 +104,7 @@ export async function runInfo(input: string, flags: InfoFlags, streams: Streams)
   const { header, quantized, model, payloadBytes, overheadBytes } = parsed;
   const shapes = model.layers.map((l) => l.shape);
   const grids = parsed.kind === 'latent-grid' ? parsed.model.grids : [];
-  const bits = payloadBits(quantized, grids, payloadBytes);
+  const bits = payloadBits(quantized, grids, payloadBytes, parsed.version);
   const summary = {
     file: input,
     formatVersion: bytes[4],

@@ -115,6 +115,17 @@ function codingOfCell(
   out.table = laplaceTable(scaleIndices[latentContext(values, width, x, y)], meanOffset(mean, out.centre));
 }
 
+/** Whether files of a format version carry prediction coefficients (version 1 did not). */
+function hasLatentPrediction(version: number): boolean {
+  return version >= 2;
+}
+
+/** Bits of a grid's fields before its values: the used flag, coefficients, scale indices. */
+export function gridSideBits(grid: QuantizedGrid, version = FORMAT_VERSION): number {
+  if (!grid.scaleIndices) return 1;
+  return 1 + (hasLatentPrediction(version) ? PREDICTION_TAPS * COEFFICIENT_BITS : 0) + CONTEXT_COUNT * SCALE_INDEX_BITS;
+}
+
 /** Bits the grid's values take under its own entropy model (0 for an unused grid). */
 export function gridValueBits(grid: QuantizedGrid, size: GridSize): number {
   const { scaleIndices, coefficients, values } = grid;
@@ -152,7 +163,7 @@ export function decodePayload(
     biases: decodeTensor(decoder, shape.outputs),
   }));
   const decodedGrids: QuantizedGrid[] = new Array(grids.length);
-  const predicted = version >= 2;
+  const predicted = hasLatentPrediction(version);
   for (let level = grids.length - 1; level >= 0; level--) decodedGrids[level] = decodeGrid(decoder, grids[level], predicted);
   return { latentStepIndex, layers, grids: decodedGrids };
 }
