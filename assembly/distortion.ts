@@ -8,6 +8,7 @@
  * The host (src/training/wasm-kernel.ts) lays out every array in linear memory and describes the
  * layout in a table of i32 fields; the slot numbers below are shared with it.
  */
+import { address, field } from './layout';
 
 // Layout table slots.
 const WIDTH = 0;
@@ -47,14 +48,6 @@ const ACTIVATIONS = 23;
 const DELTAS = 24;
 /** Padded widths of every layer, LAYER_COUNT + 1 of them. */
 const PADDED_WIDTHS = 25;
-
-@inline function field(layout: usize, slot: i32): i32 {
-  return load<i32>(layout + (<usize>slot << 2));
-}
-
-@inline function address(layout: usize, slot: i32): usize {
-  return <usize>field(layout, slot);
-}
 
 @inline function layerWidth(layout: usize, k: i32): i32 {
   return field(layout, PADDED_WIDTHS + k);

@@ -6,6 +6,7 @@
  * The host (src/training/wasm-latent-kernel.ts) lays out every array in linear memory and
  * describes the layout in a table of i32 fields; the slot numbers below are shared with it.
  */
+import { address, field } from './layout';
 
 // Layout table slots.
 const LEVELS = 0;
@@ -37,14 +38,6 @@ const PREDICTION_TAPS = 4;
 const ADAM_BETA1: f64 = 0.9;
 const ADAM_BETA2: f64 = 0.999;
 const ADAM_EPSILON: f64 = 1e-8;
-
-@inline function field(layout: usize, slot: i32): i32 {
-  return load<i32>(layout + (<usize>slot << 2));
-}
-
-@inline function address(layout: usize, slot: i32): usize {
-  return <usize>field(layout, slot);
-}
 
 @inline function latentCount(layout: usize): i32 {
   let count = 0;

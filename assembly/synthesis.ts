@@ -8,6 +8,7 @@
  * The host (src/model/wasm-renderer.ts) lays out the arrays and describes them in a table of i32
  * fields; the slot numbers below are shared with it.
  */
+import { address, field } from './layout';
 
 // Layout table slots.
 const OUT_WIDTH = 0;
@@ -40,14 +41,6 @@ const PIXELS = 17;
 const WIDTHS = 18;
 
 const UNIT_BYTES: usize = 32;
-
-@inline function field(layout: usize, slot: i32): i32 {
-  return load<i32>(layout + (<usize>slot << 2));
-}
-
-@inline function address(layout: usize, slot: i32): usize {
-  return <usize>field(layout, slot);
-}
 
 /** Rounded to float32, as a store into a Float32Array would. */
 @inline function toF32(v: f64): f64 {
