@@ -12,7 +12,6 @@ import {
 } from '../codec/decode.js';
 import { MAX_PIXELS, NnimgFormatError } from '../container/format.js';
 import { OutputFormat, outputFormatFor } from '../image/io.js';
-import { defaultDecodeThreads } from '../parallel/threads.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { optional, parseInteger, parsePositiveNumber, threadsSetting } from './options.js';
 import {
@@ -142,7 +141,7 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       onRows: (rows: number) => progress.update(rows),
     };
     await writeAtomically(settings.output, async (temp) => {
-      const strips = renderStripsInThreads(model, width, height, settings.threads ?? defaultDecodeThreads(width * height));
+      const strips = renderStripsInThreads(model, width, height, settings.threads);
       if (settings.format === 'png') {
         await writePngFile(temp, width, height, channels, strips, pngOptions);
         if (interrupts.requested) throw new InterruptedError(interrupts.exitCode);
