@@ -1,7 +1,7 @@
 /**
  * The trainer's per-latent work in WebAssembly: the quantization proxy, the rate pass (with the
  * latents' contexts) and the latents' Adam update. The same computation as the reference,
- * src/training/latent-kernel.ts, in the same order (float64, AssemblyScript's own exp and log).
+ * src/training/latent-kernel.ts, in the same order (float64; the host tabulates the rate's exp and log).
  *
  * The host (src/training/wasm-latent-kernel.ts) lays out every array in linear memory and
  * describes the layout in a table of i32 fields; the slot numbers below are shared with it.
@@ -30,10 +30,15 @@ const SCALE_GRAD = 10;
 const PREDICTOR_GRAD = 11;
 /** f64 bits of the proxy latents, then of the rounded latents. */
 const BITS = 12;
+/** f64 rate table per (level, context): (bits, dBits/d|value|, dBits/dLogScale) at RATE_TABLE_STEPS + 1 points. */
+const RATE_TABLE = 13;
 /** i32 width and height of every level's grid. */
-const GRIDS = 13;
+const GRIDS = 14;
 
 const CONTEXT_COUNT = 6;
+/** src/training/rate.ts: the table spans |value| in [0, 1/2] in this many steps. */
+const RATE_TABLE_STEPS = 256;
+const RATE_TABLE_STRIDE = 3 * (RATE_TABLE_STEPS + 1);
 const PREDICTION_TAPS = 4;
 const ADAM_BETA1: f64 = 0.9;
 const ADAM_BETA2: f64 = 0.999;
@@ -97,10 +102,11 @@ let dBitsdLogScale: f64 = 0;
 const INVERSE_LN2: f64 = 1 / Math.LN2;
 
 /**
- * src/training/rate.ts laplaceBinRate, with 1/scale given and multiplications for most of its
- * divisions (the same math, to rounding): returns the bits, leaves the derivatives in the globals.
+ * src/training/rate.ts tabulatedBinRate: outside the central bin laplaceBinRate's closed form
+ * (with 1/scale given), inside it the rate table interpolated, the same operations in the same
+ * order as the reference. Returns the bits, leaves the derivatives in the globals.
  */
-@inline function laplaceBinRate(value: f64, inverseScale: f64, tailRatio: f64, logGap: f64): f64 {
+@inline function tabulatedBinRate(value: f64, inverseScale: f64, tailRatio: f64, logGap: f64, table: usize): f64 {
   const magnitude = abs(value);
   if (magnitude > 0.5) {
     const excess = (magnitude - 0.5) * inverseScale;
@@ -108,24 +114,14 @@ const INVERSE_LN2: f64 = 1 / Math.LN2;
     dBitsdLogScale = -(excess - (tailRatio * inverseScale) / (1 - tailRatio)) * INVERSE_LN2;
     return (Math.LN2 + excess - logGap) * INVERSE_LN2;
   }
-  const hi = 0.5 - value;
-  const lo = 0.5 + value;
-  const eHi = Math.exp(-hi * inverseScale);
-  const eLo = tailRatio / eHi;
-  const p = 1 - 0.5 * eHi - 0.5 * eLo;
-  const density = 0.5 * inverseScale;
-  const perProbability = INVERSE_LN2 / p;
-  dBitsdValue = density * (eHi - eLo) * perProbability;
-  dBitsdLogScale = density * (hi * eHi + lo * eLo) * perProbability;
-  return -Math.log(p) * INVERSE_LN2;
-}
-
-/** src/training/rate.ts laplaceBinBits, as laplaceBinRate above. */
-@inline function laplaceBinBits(value: f64, inverseScale: f64, tailRatio: f64, logGap: f64): f64 {
-  const magnitude = abs(value);
-  if (magnitude > 0.5) return (Math.LN2 + (magnitude - 0.5) * inverseScale - logGap) * INVERSE_LN2;
-  const eHi = Math.exp(-(0.5 - value) * inverseScale);
-  return -Math.log(1 - 0.5 * eHi - 0.5 * (tailRatio / eHi)) * INVERSE_LN2;
+  const position = magnitude * (2 * RATE_TABLE_STEPS);
+  const step = min<f64>(floor<f64>(position), RATE_TABLE_STEPS - 1);
+  const fraction = position - step;
+  const at = table + (<usize>step * 3) * 8;
+  const slope = load<f64>(at, 8) + fraction * (load<f64>(at, 32) - load<f64>(at, 8));
+  dBitsdValue = value < 0 ? -slope : slope;
+  dBitsdLogScale = load<f64>(at, 16) + fraction * (load<f64>(at, 40) - load<f64>(at, 16));
+  return load<f64>(at) + fraction * (load<f64>(at, 24) - load<f64>(at));
 }
 
 /**
@@ -141,6 +137,7 @@ export function latentRate(layout: usize, weight: f64): void {
   const predictors = address(layout, PREDICTORS);
   const scaleGrad = address(layout, SCALE_GRAD);
   const predictorGrad = address(layout, PREDICTOR_GRAD);
+  const rateTable = address(layout, RATE_TABLE);
   let proxyBits: f64 = 0;
   let roundedBits: f64 = 0;
   // Rounded latents come in long runs of one value (mostly zeros beside zeros) under one context:
@@ -153,6 +150,7 @@ export function latentRate(layout: usize, weight: f64): void {
     const width = field(layout, GRIDS + 2 * l);
     const height = field(layout, GRIDS + 2 * l + 1);
     const levelLaplace = laplace + <usize>(l * CONTEXT_COUNT * 3) * 8;
+    const levelTable = rateTable + <usize>(l * CONTEXT_COUNT * RATE_TABLE_STRIDE) * 8;
     const levelScaleGrad = scaleGrad + <usize>(l * CONTEXT_COUNT) * 8;
     const taps = predictors + <usize>(l * PREDICTION_TAPS) * 8;
     const cLeft = load<f64>(taps);
@@ -179,14 +177,15 @@ export function latentRate(layout: usize, weight: f64): void {
         const inverseScale = load<f64>(constants);
         const tailRatio = load<f64>(constants, 8);
         const logGap = load<f64>(constants, 16);
+        const table = levelTable + k * (RATE_TABLE_STRIDE * 8);
         const roundedValue = <f64>roundedAt(rounded, i) - mean;
         if (roundedValue != repeatedValue || constants != repeatedConstants) {
-          repeatedBits = laplaceBinBits(roundedValue, inverseScale, tailRatio, logGap);
+          repeatedBits = tabulatedBinRate(roundedValue, inverseScale, tailRatio, logGap, table);
           repeatedValue = roundedValue;
           repeatedConstants = constants;
         }
         roundedBits += repeatedBits;
-        proxyBits += laplaceBinRate(<f64>load<f32>(proxy + (<usize>i << 2)) - mean, inverseScale, tailRatio, logGap);
+        proxyBits += tabulatedBinRate(<f64>load<f32>(proxy + (<usize>i << 2)) - mean, inverseScale, tailRatio, logGap, table);
         const scaleAt = levelScaleGrad + (k << 3);
         store<f64>(scaleAt, load<f64>(scaleAt) + weight * dBitsdLogScale);
         const d = weight * dBitsdValue;

@@ -9,7 +9,7 @@ import { PREDICTION_TAPS } from '../entropy/latent-prediction.js';
 import { GridSize } from '../model/geometry.js';
 import { AdamStep, Parameter, adamUpdate } from './adam.js';
 import { Random } from './random.js';
-import { RateTerms, contextLaplace, laplaceBinBits, laplaceBinRate } from './rate.js';
+import { RateTerms, contextLaplace, tabulatedBinRate } from './rate.js';
 
 export type QuantizationProxy = 'noise' | 'round';
 
@@ -77,7 +77,7 @@ export class ReferenceLatentKernel implements LatentKernel {
    */
   accumulateRate(weight: number, scales: Parameter, predictors: Parameter): RateBits {
     const terms: RateTerms = { bits: 0, dBitsdValue: 0, dBitsdLogScale: 0 };
-    const { scales: scale, tailRatios, logGaps } = contextLaplace(scales.value);
+    const model = contextLaplace(scales.value);
     const scaleGrad = scales.grad;
     const predictorGrad = predictors.grad;
     const grad = this.latents.grad;
@@ -107,8 +107,9 @@ export class ReferenceLatentKernel implements LatentKernel {
           const topRight = y > 0 && hasRight ? roundedLatents[i - width + 1] : 0;
           const mean = cLeft * left + cTop * top + cTopLeft * topLeft + cTopRight * topRight;
           const k = base + contexts[i];
-          roundedBits += laplaceBinBits(roundedLatents[i] - mean, scale[k], tailRatios[k], logGaps[k]);
-          laplaceBinRate(proxyLatents[i] - mean, scale[k], tailRatios[k], logGaps[k], terms);
+          tabulatedBinRate(roundedLatents[i] - mean, model, k, terms);
+          roundedBits += terms.bits;
+          tabulatedBinRate(proxyLatents[i] - mean, model, k, terms);
           proxyBits += terms.bits;
           scaleGrad[k] += weight * terms.dBitsdLogScale;
           const d = weight * terms.dBitsdValue;

@@ -11,7 +11,7 @@ import { KernelExports, MemoryPlan, instantiateKernels } from '../wasm/kernels-m
 import { AdamStep, Parameter, parameterRate } from './adam.js';
 import { LatentKernel, QuantizationProxy, RateBits, latentCount } from './latent-kernel.js';
 import { Random } from './random.js';
-import { contextLaplace } from './rate.js';
+import { RATE_TABLE_STRIDE, contextLaplace } from './rate.js';
 
 /** Slots of the layout table; the same numbers as in assembly/latents.ts. */
 const enum Slot {
@@ -28,6 +28,7 @@ const enum Slot {
   ScaleGrad,
   PredictorGrad,
   Bits,
+  RateTable,
   Grids,
 }
 
@@ -47,6 +48,7 @@ export class WasmLatentKernel implements LatentKernel {
   private readonly scaleGrad: Float64Array;
   private readonly predictorGrad: Float64Array;
   private readonly bits: Float64Array;
+  private readonly rateTable: Float64Array;
 
   constructor(grids: readonly GridSize[], learningRateScale: number) {
     this.kernels = instantiateKernels();
@@ -69,6 +71,7 @@ export class WasmLatentKernel implements LatentKernel {
     at[Slot.ScaleGrad] = plan.reserve(contextCount * F64);
     at[Slot.PredictorGrad] = plan.reserve(tapCount * F64);
     at[Slot.Bits] = plan.reserve(2 * F64);
+    at[Slot.RateTable] = plan.reserve(contextCount * RATE_TABLE_STRIDE * F64);
     // Committed once: growing the memory later would detach the views handed out below.
     const buffer = plan.commit();
     at[Slot.Levels] = grids.length;
@@ -89,6 +92,7 @@ export class WasmLatentKernel implements LatentKernel {
     this.scaleGrad = new Float64Array(buffer, at[Slot.ScaleGrad], contextCount);
     this.predictorGrad = new Float64Array(buffer, at[Slot.PredictorGrad], tapCount);
     this.bits = new Float64Array(buffer, at[Slot.Bits], 2);
+    this.rateTable = new Float64Array(buffer, at[Slot.RateTable], contextCount * RATE_TABLE_STRIDE);
   }
 
   applyQuantizationProxy(proxy: QuantizationProxy, random: Random): void {
@@ -99,8 +103,9 @@ export class WasmLatentKernel implements LatentKernel {
   }
 
   accumulateRate(weight: number, scales: Parameter, predictors: Parameter): RateBits {
-    const { scales: scale, tailRatios, logGaps } = contextLaplace(scales.value);
+    const { scales: scale, tailRatios, logGaps, rateTable } = contextLaplace(scales.value);
     for (let k = 0; k < scale.length; k++) this.laplace.set([1 / scale[k], tailRatios[k], logGaps[k]], 3 * k);
+    this.rateTable.set(rateTable);
     this.predictors.set(predictors.value);
     this.scaleGrad.fill(0);
     this.predictorGrad.fill(0);
