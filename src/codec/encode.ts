@@ -94,8 +94,11 @@ export class EncodeCancelledError extends Error {
   }
 }
 
-/** Share of the training spent on the noise proxy; the rest trains on truly rounded latents. */
-const NOISE_PHASE = 0.9;
+/**
+ * Share of the training spent on the noise proxy; the rest trains on truly rounded latents
+ * (0.95 rather than 0.9: +0.10 dB mean on 8 Kodak images at 32000 B full size, -1.2% bytes).
+ */
+const NOISE_PHASE = 0.95;
 /**
  * Adam's step at the start of the cosine schedule. Measured on 8 Kodak images at 384x256, 8000 B,
  * 800 iterations (mean PSNR): 0.02 -> 29.14 dB, 0.03 -> 29.36, 0.045 -> 29.16.
