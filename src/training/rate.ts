@@ -69,7 +69,10 @@ export function contextLaplace(logScales: Float32Array): ContextLaplace {
   for (let k = 0; k < scales.length; k++) {
     for (let j = 0; j <= RATE_TABLE_STEPS; j++) {
       laplaceBinRate(j / (2 * RATE_TABLE_STEPS), scales[k], tailRatios[k], logGaps[k], terms);
-      rateTable.set([terms.bits, terms.dBitsdValue, terms.dBitsdLogScale], k * RATE_TABLE_STRIDE + 3 * j);
+      const at = k * RATE_TABLE_STRIDE + 3 * j;
+      rateTable[at] = terms.bits;
+      rateTable[at + 1] = terms.dBitsdValue;
+      rateTable[at + 2] = terms.dBitsdLogScale;
     }
   }
   return { scales, tailRatios, logGaps, rateTable };
