@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { decode } from '../src/index.js';
 import { bdRate } from '../src/report/bd-rate.js';
+import { lowestMargins } from '../src/report/markdown.js';
 import { codeDigest } from '../src/report/cache.js';
 import { CompareInterruptedError, runCompare } from '../src/report/runner.js';
 import { meanCurve } from '../src/report/summary.js';
@@ -156,6 +157,23 @@ describe('nnimg compare', () => {
     expect(html).toContain('1000 bytes'); // the middle budget by default
     expect(readFileSync(join(dir, 'docs', 'sample.md'), 'utf8')).toContain('![Rate-distortion: bits per pixel against PSNR](sample-rd.png)');
     expect(existsSync(join(dir, 'docs', 'sample-rd.svg'))).toBe(true);
+  });
+
+  it('names, per budget, the image with the lowest margin of nnimg over JPEG', () => {
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(markdown).toContain('## Lowest per-image margin over JPEG');
+    const rows = lowestMargins(report, 'jpeg');
+    expect(rows.map((r) => r.budget)).toEqual(BUDGETS);
+    for (const row of rows) {
+      const margins = IMAGES.map((image) => {
+        const at = (codec: string) => report.measurements.find((m) => m.image === image && m.budget === row.budget && m.codec === codec)!.best!.psnr;
+        return { image, margin: at('nnimg') - at('jpeg') };
+      });
+      const lowest = margins.reduce((a, b) => (b.margin < a.margin ? b : a));
+      expect(row).toEqual({ budget: row.budget, lowest: lowest.margin, image: lowest.image, images: IMAGES.length, below: margins.filter((m) => m.margin < 0).length });
+      const sign = lowest.margin > 0 ? '+' : '';
+      expect(markdown).toContain(`| ${row.budget} | ${sign}${lowest.margin.toFixed(2)} dB | ${lowest.image} |`);
+    }
   });
 
   it('gives a BD-rate of 0 for a measured curve against itself', () => {

@@ -4,7 +4,7 @@
  */
 import { BdRateOutcome } from './bd-rate.js';
 import { MeasurementIndex } from './summary.js';
-import { BudgetMean, CODEC_LABELS, CompareReport, Measurement, SeriesSummary } from './types.js';
+import { BudgetMean, CODEC_LABELS, CodecName, CompareReport, Measurement, SeriesSummary } from './types.js';
 
 export interface MarkdownOptions {
   /** Paths of the plot relative to the Markdown file. */
@@ -60,6 +60,48 @@ function perImageBdTable(report: CompareReport): string {
     ['image', ...entries.map((e) => `vs ${e.anchorLabel}`)],
     report.summary.images.map((image) => [image, ...entries.map((e) => formatBdRate(e.perImage.find((p) => p.image === image)!.outcome))]),
   );
+}
+
+export interface MarginRow {
+  budget: number;
+  /** The lowest nnimg PSNR minus the baseline's best-of-scales PSNR over the images, dB; null when no image has both. */
+  lowest: number | null;
+  image: string | null;
+  /** Images with both points, and of those the ones where nnimg is below the baseline. */
+  images: number;
+  below: number;
+}
+
+/**
+ * Per budget, the lowest per-image margin of nnimg over a baseline (best of scales): a collapse of
+ * one image shows at a glance. An image where the baseline does not fit at all is nnimg's win and
+ * is not a margin.
+ */
+export function lowestMargins(report: CompareReport, baseline: Exclude<CodecName, 'nnimg'>): MarginRow[] {
+  const index = new MeasurementIndex(report.measurements);
+  return report.settings.budgets.map((budget) => {
+    const row: MarginRow = { budget, lowest: null, image: null, images: 0, below: 0 };
+    for (const image of report.summary.images) {
+      const ours = index.get(image, budget, 'nnimg')?.best;
+      const theirs = index.get(image, budget, baseline)?.best;
+      if (!ours || !theirs) continue;
+      const margin = ours.psnr - theirs.psnr;
+      row.images++;
+      if (margin < 0) row.below++;
+      if (row.lowest === null || margin < row.lowest) [row.lowest, row.image] = [margin, image];
+    }
+    return row;
+  });
+}
+
+function marginTable(report: CompareReport): string {
+  const rows = lowestMargins(report, 'jpeg').map((r) => [
+    String(r.budget),
+    r.lowest === null ? '–' : `${r.lowest > 0 ? '+' : ''}${r.lowest.toFixed(2)} dB`,
+    r.image ?? '–',
+    r.images ? `${r.below} of ${r.images}` : '–',
+  ]);
+  return table(['budget (bytes)', 'lowest margin of nnimg over JPEG', 'on', 'images where nnimg is below JPEG'], rows);
 }
 
 function cell(m: Measurement | undefined, pick: 'best' | 'full'): string {
@@ -154,6 +196,11 @@ export function reportMarkdown(report: CompareReport, options: MarkdownOptions):
   parts.push('## Mean PSNR over RGB (dB) per budget\n');
   parts.push('A cell with (n/N) averages only the n images at which the codec fits the budget.\n');
   parts.push(meanTable(summary.series, settings.budgets, (b) => b.meanPsnr, 2) + '\n');
+  if (report.settings.codecs.includes('nnimg') && report.settings.codecs.includes('jpeg')) {
+    parts.push('## Lowest per-image margin over JPEG\n');
+    parts.push('Per budget, the image where nnimg is furthest below (or least above) JPEG, best of scales; an image where JPEG does not fit at any scale counts as no margin.\n');
+    parts.push(marginTable(report) + '\n');
+  }
   parts.push('## Mean SSIM per budget\n');
   parts.push(meanTable(summary.series, settings.budgets, (b) => b.meanSsim, 4) + '\n');
   parts.push('## Mean bits per pixel per budget\n');
