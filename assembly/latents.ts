@@ -129,7 +129,8 @@ const INVERSE_LN2: f64 = 1 / Math.LN2;
  * bits of the proxy and of the rounded latents, each coded under a Laplace centred on the
  * prediction from the rounded causal neighbours (a constant for the gradients, as in the reference).
  */
-export function latentRate(layout: usize, weight: f64): void {
+export function latentRate(layout: usize, weight: f64, expected: bool): void {
+  const latents = address(layout, LATENTS);
   const rounded = address(layout, ROUNDED);
   const proxy = address(layout, PROXY_LATENTS);
   const grad = address(layout, LATENT_GRAD);
@@ -188,7 +189,12 @@ export function latentRate(layout: usize, weight: f64): void {
         proxyBits += tabulatedBinRate(<f64>load<f32>(proxy + (<usize>i << 2)) - mean, inverseScale, tailRatio, logGap, table);
         const scaleAt = levelScaleGrad + (k << 3);
         store<f64>(scaleAt, load<f64>(scaleAt) + weight * dBitsdLogScale);
-        const d = weight * dBitsdValue;
+        let d = weight * dBitsdValue;
+        if (expected) {
+          const centred = <f64>load<f32>(latents + (<usize>i << 2)) - mean;
+          const upper = tabulatedBinRate(centred + 0.5, inverseScale, tailRatio, logGap, table);
+          d = weight * (upper - tabulatedBinRate(centred - 0.5, inverseScale, tailRatio, logGap, table));
+        }
         const gradAt = grad + (<usize>i << 3);
         store<f64>(gradAt, load<f64>(gradAt) + d);
         gLeft -= d * <f64>left;

@@ -8,6 +8,8 @@ import { gridSizes } from '../src/model/geometry.js';
 import { Parameter, adamStep } from '../src/training/adam.js';
 import { LatentKernel, QuantizationProxy, ReferenceLatentKernel } from '../src/training/latent-kernel.js';
 import { Random } from '../src/training/random.js';
+import { RateTerms, contextLaplace, laplaceBinRate } from '../src/training/rate.js';
+import { latentContexts } from '../src/entropy/latent-context.js';
 import { WasmLatentKernel } from '../src/training/wasm-latent-kernel.js';
 
 const grids = gridSizes(45, 31, 5);
@@ -38,8 +40,8 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel
 }
 
 describe('latent kernels', () => {
-  for (const proxy of ['noise', 'round'] as QuantizationProxy[]) {
-    it(`the wasm proxy and rate pass match the reference (${proxy})`, () => {
+  for (const [proxy, expected] of [['noise', false], ['round', false], ['noise', true]] as [QuantizationProxy, boolean][]) {
+    it(`the wasm proxy and rate pass match the reference (${proxy}, expected rate gradient: ${expected})`, () => {
       const [reference, wasm] = kernelPair(11);
       const randoms = [new Random(5), new Random(5)];
       reference.applyQuantizationProxy(proxy, randoms[0]);
@@ -50,7 +52,10 @@ describe('latent kernels', () => {
 
       const models = [entropyModel(9), entropyModel(9)];
       const weight = 1e-3;
-      const bits = [reference.accumulateRate(weight, models[0].scales, models[0].predictors), wasm.accumulateRate(weight, models[1].scales, models[1].predictors)];
+      const bits = [
+        reference.accumulateRate(weight, models[0].scales, models[0].predictors, expected),
+        wasm.accumulateRate(weight, models[1].scales, models[1].predictors, expected),
+      ];
       expect(Math.abs(bits[1].proxyBits - bits[0].proxyBits)).toBeLessThanOrEqual(1e-6 * bits[0].proxyBits);
       expect(Math.abs(bits[1].roundedBits - bits[0].roundedBits)).toBeLessThanOrEqual(1e-6 * bits[0].roundedBits);
       expectClose(wasm.latents.grad, reference.latents.grad, 1e-6);
@@ -58,6 +63,36 @@ describe('latent kernels', () => {
       expectClose(models[1].predictors.grad, models[0].predictors.grad, 1e-6);
     });
   }
+
+  it('the expected rate gradient is the derivative of the rate averaged over the noise', () => {
+    const [kernel] = kernelPair(13);
+    const { scales, predictors } = entropyModel(10);
+    predictors.value.fill(0); // centred on zero, so each latent's rate depends on its own value only
+    kernel.applyQuantizationProxy('noise', new Random(6));
+    kernel.accumulateRate(1, scales, predictors, true);
+    const model = contextLaplace(scales.value);
+    const terms: RateTerms = { bits: 0, dBitsdValue: 0, dBitsdLogScale: 0 };
+    // The context of latent i is what its kernel found; recover it from the rounded neighbours as the kernel does.
+    const contexts = new Uint8Array(grids[0].width * grids[0].height);
+    const rounded = Int32Array.from(kernel.latents.value.subarray(0, contexts.length), (v) => Math.round(v));
+    latentContexts(rounded, grids[0].width, grids[0].height, contexts);
+    const averageBits = (y: number, k: number) => {
+      const n = 4000;
+      let sum = 0;
+      for (let j = 0; j < n; j++) {
+        laplaceBinRate(y + (j + 0.5) / n - 0.5, model.scales[k], model.tailRatios[k], model.logGaps[k], terms);
+        sum += terms.bits;
+      }
+      return sum / n;
+    };
+    for (const i of [3, 40, 77, 200, 311]) {
+      const y = kernel.latents.value[i];
+      const k = contexts[i];
+      const h = 1e-3;
+      const numeric = (averageBits(y + h, k) - averageBits(y - h, k)) / (2 * h);
+      expect(kernel.latents.grad[i]).toBeCloseTo(numeric, 1);
+    }
+  });
 
   it('the wasm Adam step of the latents matches the reference', () => {
     const kernels = kernelPair(12);

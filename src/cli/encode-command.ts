@@ -224,6 +224,8 @@ export async function runEncode(input: string, flags: EncodeFlags, streams: Stre
   if (timelapse && timelapse.animationFrameCount === 0 && settings.timelapse !== undefined && !settings.quiet) {
     streams.stderr.write(`nnimg: note: training ended before the first snapshot; ${settings.timelapse} was not written (lower --every)\n`);
   }
+  // The encoder's own check of the file it wrote: shown even with --json (on stderr), not with --quiet.
+  if (!settings.quiet) for (const warning of result.warnings) streams.stderr.write(`nnimg: warning: ${warning}\n`);
   if (settings.json) {
     streams.stdout.write(`${JSON.stringify(encodeSummary(settings, result))}\n`);
   } else if (!settings.quiet) {
@@ -249,6 +251,7 @@ export function encodeSummary(settings: EncodeSettings, result: EncodeResult) {
     seed: settings.seed,
     model: result.model,
     breakdown: result.breakdown,
+    warnings: result.warnings,
   };
 }
 

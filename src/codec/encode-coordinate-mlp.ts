@@ -111,6 +111,7 @@ export async function encodeCoordinateMlp(image: RasterImage, options: EncodeOpt
       multiplyAddsPerPixel: multiplyAddsPerPixel(objective.shapes),
       parameterCount: objective.parameterCount,
     },
+    warnings: [],
   };
 }
 

@@ -74,6 +74,8 @@ export interface EncodeResult {
   /** Where the bytes go. */
   breakdown: { containerBytes: number; weightBits: number; latentBits: number; parameterBits: number };
   model: { kind: ModelKind; levels: number; hidden: number[]; multiplyAddsPerPixel: number; parameterCount: number };
+  /** What the encoder's check of the decoded file found (a collapse, a loss in quantization); empty when all is well. */
+  warnings: string[];
 }
 
 export class BudgetError extends Error {
@@ -114,6 +116,13 @@ const SETTLE_RATE = 0.05;
 /** Rate target as a share of the budget, leaving room for the estimate's error. */
 const BUDGET_AIM = 0.96;
 const FINEST_STEP_EXPONENT = 13;
+/** The widest dead zone (in latent steps) the budget fitting uses before it takes a coarser step. */
+const MAX_DEADZONE = 0.9;
+/** The encoder's check of its file: within this many dB of a flat image is a collapse, */
+const COLLAPSE_MARGIN = 1;
+const NEARLY_FLAT = 30;
+/** and this many dB below the training's own PSNR, a loss in quantization. */
+const QUANTIZATION_LOSS_LIMIT = 3;
 
 export function lambdaForQuality(quality: number): number {
   return 0.02 * 200 ** (-(quality - 1) / 99);
@@ -184,7 +193,7 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
       options.onProgress?.({
         iteration,
         iterations: total,
-        psnr: 10 * Math.log10(1 / Math.max(result.mse, 1e-12)),
+        psnr: psnrOfMse(result.mse),
         estimatedBytes: Math.round(estimateBytes(result.roundedLatentBits)),
         elapsedSeconds: (performance.now() - started) / 1000,
       });
@@ -217,8 +226,9 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
     const layers = chooseWeightSteps(trainer, lambda).layers;
     const quantized = fitToBudget(trainer, header, layers, options.bytes);
     const file = writeContainer(header, encodePayload(quantized.model, trainer.grids));
+    const measured = measuredFile(image, file, started);
     return {
-      ...measuredFile(image, file, started),
+      ...measured,
       iterations: iterations + settleIterations,
       breakdown: {
         containerBytes,
@@ -227,10 +237,43 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
         parameterBits: LATENT_STEP_BITS,
       },
       model: { kind: 'latent-grid', levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
+      warnings: checkDecoded(image, measured.psnr, last ? psnrOfMse(last.mse) : -Infinity),
     };
   } finally {
     await trainer.close();
   }
+}
+
+function psnrOfMse(mse: number): number {
+  return 10 * Math.log10(1 / Math.max(mse, 1e-12));
+}
+
+/**
+ * The encoder's own check of the decoded file: no better than a flat image of the mean colour (a
+ * collapse), or far below what the training reached (lost in quantization). It warns; the file is
+ * still the best one found within the budget.
+ */
+export function checkDecoded(image: RasterImage, decodedPsnr: number, trainingPsnr: number): string[] {
+  const flat = flatPsnr(image);
+  // A nearly flat image (a flat colour within 30 dB) is rightly rendered nearly flat.
+  if (flat < NEARLY_FLAT && decodedPsnr < flat + COLLAPSE_MARGIN) {
+    return [`the file decodes to ${decodedPsnr.toFixed(2)} dB, hardly better than a flat image of the mean colour (${flat.toFixed(2)} dB)`];
+  }
+  if (decodedPsnr < trainingPsnr - QUANTIZATION_LOSS_LIMIT) {
+    return [`the file decodes to ${decodedPsnr.toFixed(2)} dB, far below the ${trainingPsnr.toFixed(2)} dB the training reached`];
+  }
+  return [];
+}
+
+/** PSNR of the image every pixel of which is the image's mean colour. */
+export function flatPsnr(image: RasterImage): number {
+  const { channels, data } = image;
+  const sums = new Float64Array(channels);
+  for (let i = 0; i < data.length; i++) sums[i % channels] += data[i];
+  const pixels = data.length / channels;
+  const flat = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) flat[i] = Math.round(sums[i % channels] / pixels);
+  return psnr(data, flat);
 }
 
 /**
@@ -292,6 +335,8 @@ function chooseWeightSteps(trainer: Trainer, lambda: number): { layers: Quantize
 
 interface FittedModel {
   model: QuantizedModel;
+  /** The whole file's bytes. */
+  size: number;
   weightBits: number;
   latentBits: number;
 }
@@ -307,12 +352,13 @@ function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: QuantizedLay
   // kept for the other steps (they hardly depend on the step, and the search is slow).
   let predictors = trainer.quantizedPredictors();
   let refined = false;
-  const build = (stepIndex: number, droppedLevels: number, currentLayers: QuantizedLayers) => {
-    const { grids, bits } = quantizeLatents(latents, trainer.grids, stepIndex, predictors, !refined);
+  const build = (stepIndex: number, droppedLevels: number, currentLayers: QuantizedLayers, deadzone = 0.5) => {
+    const trained = quantizeLatents(latents, trainer.grids, stepIndex, predictors, !refined, deadzone);
     if (!refined) {
-      predictors = grids.map((g, level) => g.coefficients ?? predictors[level]);
+      predictors = trained.grids.map((g, level) => g.coefficients ?? predictors[level]);
       refined = true;
     }
+    const { grids, bits } = trained;
     for (let l = 0; l < droppedLevels; l++) grids[l] = unusedGrid(grids[l].values.length);
     const model: QuantizedModel = { latentStepIndex: stepIndex, layers: currentLayers, grids };
     const size = writeContainer(header, encodePayload(model, trainer.grids)).length;
@@ -321,18 +367,34 @@ function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: QuantizedLay
   };
   let fitted = build(UNIT_LATENT_STEP_INDEX, 0, layers);
   if (budget === undefined) return fitted;
+  // Between two steps (about 9% apart in size), a dead zone zeroes the smallest latents: the
+  // smallest dead zone whose file fits, or null when even the widest is over the budget.
+  const squeezed = (stepIndex: number): FittedModel | null => {
+    const plain = build(stepIndex, 0, layers);
+    if (plain.size <= budget) return plain;
+    let best: FittedModel | null = null;
+    let [low, high] = [0.5, MAX_DEADZONE];
+    for (let k = 0; k < 6; k++) {
+      const deadzone = k === 0 ? high : (low + high) / 2;
+      const candidate = build(stepIndex, 0, layers, deadzone);
+      if (candidate.size <= budget) [best, high] = [candidate, deadzone];
+      else if (k === 0) return null;
+      else low = deadzone;
+    }
+    return best;
+  };
   if (fitted.size <= budget) {
     // Finer steps spend more of the budget when the trained rate fell short of 90%.
     for (let s = UNIT_LATENT_STEP_INDEX - 1; s >= 0 && fitted.size < 0.9 * budget; s--) {
-      const finer = build(s, 0, layers);
-      if (finer.size > budget) break;
-      fitted = finer;
+      const finer = squeezed(s);
+      if (finer && finer.size > fitted.size) fitted = finer;
+      if (!finer || finer.size > budget * 0.9) break;
     }
     return fitted;
   }
-  for (let s = UNIT_LATENT_STEP_INDEX + 1; s < 2 ** LATENT_STEP_BITS; s++) {
-    fitted = build(s, 0, layers);
-    if (fitted.size <= budget) return fitted;
+  for (let s = UNIT_LATENT_STEP_INDEX; s < 2 ** LATENT_STEP_BITS; s++) {
+    const coarser = squeezed(s);
+    if (coarser) return coarser;
   }
   for (let dropped = 1; dropped <= header.levels; dropped++) {
     fitted = build(2 ** LATENT_STEP_BITS - 1, dropped, layers);

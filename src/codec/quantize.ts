@@ -55,7 +55,8 @@ export function tensorBits(tensor: QuantizedTensor): number {
  * Quantizes every latent grid with the step of `latentStepIndex` (trained latents are in units
  * of step 1) and chooses each context's best scale. Each grid's prediction coefficients are
  * `coefficients` (in sixteenths), or with `refine`, those moved one sixteenth at a time while the
- * real cost falls. Returns the grids and their estimated bits.
+ * real cost falls. Values under `deadzone` steps from zero become zero (0.5: plain rounding).
+ * Returns the grids and their estimated bits.
  */
 export function quantizeLatents(
   latents: readonly Float32Array[],
@@ -63,11 +64,12 @@ export function quantizeLatents(
   latentStepIndex: number,
   coefficientsPerGrid: readonly (readonly number[])[],
   refine: boolean,
+  deadzone = 0.5,
 ): { grids: QuantizedGrid[]; bits: number } {
   const step = latentStep(latentStepIndex);
   let totalBits = 0;
   const quantized = latents.map((latent, level) => {
-    const values = Int32Array.from(latent, (v) => Math.round(v / step));
+    const values = Int32Array.from(latent, (v) => (Math.abs(v / step) < deadzone ? 0 : Math.round(v / step)));
     if (values.every((v) => v === 0)) return unusedGrid(values.length);
     const { width, height } = grids[level];
     const contexts = new Uint8Array(values.length);

@@ -30,8 +30,10 @@ export interface LatentKernel {
   /**
    * Adds weight * d(bits)/d(param) to the latents', scales' and predictors' gradients, `scales`
    * holding ln(Laplace scale) per (level, context) and `predictors` the coefficients per (level, tap).
+   * With `expected`, a latent y's gradient is that of its rate averaged over uniform noise,
+   * bits(y + 1/2) - bits(y - 1/2), instead of the slope at its proxy value.
    */
-  accumulateRate(weight: number, scales: Parameter, predictors: Parameter): RateBits;
+  accumulateRate(weight: number, scales: Parameter, predictors: Parameter, expected?: boolean): RateBits;
   adamUpdate(step: AdamStep): void;
 }
 
@@ -75,8 +77,9 @@ export class ReferenceLatentKernel implements LatentKernel {
    * Each latent costs the bits of its bin under a Laplace centred on its prediction (a linear mix
    * of its causal neighbours).
    */
-  accumulateRate(weight: number, scales: Parameter, predictors: Parameter): RateBits {
+  accumulateRate(weight: number, scales: Parameter, predictors: Parameter, expected = false): RateBits {
     const terms: RateTerms = { bits: 0, dBitsdValue: 0, dBitsdLogScale: 0 };
+    const latents = this.latents.value;
     const model = contextLaplace(scales.value);
     const scaleGrad = scales.grad;
     const predictorGrad = predictors.grad;
@@ -112,7 +115,13 @@ export class ReferenceLatentKernel implements LatentKernel {
           tabulatedBinRate(proxyLatents[i] - mean, model, k, terms);
           proxyBits += terms.bits;
           scaleGrad[k] += weight * terms.dBitsdLogScale;
-          const d = weight * terms.dBitsdValue;
+          let d = weight * terms.dBitsdValue;
+          if (expected) {
+            tabulatedBinRate(latents[i] - mean + 0.5, model, k, terms);
+            const upper = terms.bits;
+            tabulatedBinRate(latents[i] - mean - 0.5, model, k, terms);
+            d = weight * (upper - terms.bits);
+          }
           grad[i] += d;
           gLeft -= d * left;
           gTop -= d * top;

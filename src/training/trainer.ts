@@ -168,6 +168,9 @@ export class Trainer {
       settings.lambda / this.pixelCount,
       this.scaleParam,
       this.predictorParam,
+      // Under the noise proxy, the derivative of the rate averaged over the noise: the slope at the
+      // noisy value made budget control unstable at small budgets (docs/decisions.md).
+      settings.proxy === 'noise',
     );
     const { width, height, channels } = this.target;
     const samples = width * height * channels;

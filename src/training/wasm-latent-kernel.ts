@@ -102,14 +102,14 @@ export class WasmLatentKernel implements LatentKernel {
     random.restoreState(this.randomState);
   }
 
-  accumulateRate(weight: number, scales: Parameter, predictors: Parameter): RateBits {
+  accumulateRate(weight: number, scales: Parameter, predictors: Parameter, expected = false): RateBits {
     const { scales: scale, tailRatios, logGaps, rateTable } = contextLaplace(scales.value);
     for (let k = 0; k < scale.length; k++) this.laplace.set([1 / scale[k], tailRatios[k], logGaps[k]], 3 * k);
     this.rateTable.set(rateTable);
     this.predictors.set(predictors.value);
     this.scaleGrad.fill(0);
     this.predictorGrad.fill(0);
-    this.kernels.latentRate(this.table, weight);
+    this.kernels.latentRate(this.table, weight, expected);
     for (let k = 0; k < this.scaleGrad.length; k++) scales.grad[k] += this.scaleGrad[k];
     for (let t = 0; t < this.predictorGrad.length; t++) predictors.grad[t] += this.predictorGrad[t];
     return { proxyBits: this.bits[0], roundedBits: this.bits[1] };

@@ -12,7 +12,7 @@ export interface KernelExports {
   distortionPass(layout: number, gradientScale: number): number;
   renderRow(layout: number): void;
   latentProxy(layout: number, roundProxy: boolean): void;
-  latentRate(layout: number, weight: number): void;
+  latentRate(layout: number, weight: number, expected: boolean): void;
   latentAdam(layout: number, rate: number, correction2: number): void;
 }
 
