@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Command } from 'commander';
 import fc from 'fast-check';
-import { FuzzCase, SeedFile, decodeCase, fuzzCases, seedFiles } from '../test/support/nnimg-fuzz.js';
+import { FuzzCase, SeedFile, decodeCase, fuzzCases, seedFiles } from './support/nnimg-fuzz.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Shared with the worker: [cases started, length of the current case], then its bytes. */

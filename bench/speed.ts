@@ -11,11 +11,11 @@
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import { decode, decodeInThreads, encode, readImage } from '../src/index.js';
-import { createRenderer } from '../src/model/render.js';
-import { stripRows } from '../src/codec/decode.js';
-import { KernelName, distortionKernel } from '../src/training/kernels.js';
-import { Trainer } from '../src/training/trainer.js';
-import { WorkloadShape, syntheticModel, syntheticWorkload } from '../src/training/workload.js';
+import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { stripRows } from '../src/decoder/decode.js';
+import { KernelName, distortionKernel } from '../src/kernels/training.js';
+import { Trainer } from '../src/encoder/trainer.js';
+import { WorkloadShape, syntheticModel, syntheticWorkload } from '../src/encoder/workload.js';
 
 const KERNELS: [KernelName, number][] = [
   ['reference', 3],

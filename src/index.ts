@@ -24,7 +24,7 @@ export {
   type EncodeOptions,
   type EncodeResult,
   type TrainingProgress,
-} from './codec/encode.js';
+} from './encoder/encode.js';
 export {
   decode,
   decodeInThreads,
@@ -42,9 +42,9 @@ export {
   type CoordinateMlpFile,
   type DecodedModel,
   type OutputSize,
-} from './codec/decode.js';
-export { NnimgFormatError, FORMAT_VERSION, type NnimgHeader, type FormatErrorCode } from './container/format.js';
-export type { Model } from './model/model.js';
-export type { CoordinateMlpModel, QuantizedCoordinateMlp } from './model/coordinate-mlp.js';
-export type { QuantizedModel, QuantizedTensor, QuantizedGrid } from './codec/bitstream.js';
+} from './decoder/decode.js';
+export { NnimgFormatError, FORMAT_VERSION, type NnimgHeader, type FormatErrorCode } from './format/container.js';
+export type { Model } from './kinds/latent-grid/model.js';
+export type { CoordinateMlpModel, QuantizedCoordinateMlp } from './kinds/coordinate-mlp/model.js';
+export type { QuantizedModel, QuantizedTensor, QuantizedGrid } from './format/payload.js';
 export { pngBytes, writePngFile, type PngStreamOptions } from './image/png-writer.js';

@@ -2,13 +2,13 @@
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodePayload, unusedGrid } from '../src/codec/bitstream.js';
-import { decode, parseNnimg } from '../src/codec/decode.js';
-import { BudgetError, EncodeCancelledError, EncodeOptions, EncodeResult, encode, minimumFileBytes } from '../src/codec/encode.js';
-import { NnimgHeader, writeContainer } from '../src/container/format.js';
+import { encodePayload, unusedGrid } from '../src/format/payload.js';
+import { decode, parseNnimg } from '../src/decoder/decode.js';
+import { BudgetError, EncodeCancelledError, EncodeOptions, EncodeResult, encode, minimumFileBytes } from '../src/encoder/encode.js';
+import { NnimgHeader, writeContainer } from '../src/format/container.js';
 import { RasterImage, readImage } from '../src/image/io.js';
-import { gridSizes } from '../src/model/geometry.js';
-import { layerShapes } from '../src/model/network.js';
+import { gridSizes } from '../src/format/geometry.js';
+import { layerShapes } from '../src/format/network.js';
 
 const ITERATIONS = 30;
 

@@ -9,13 +9,13 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decode, parseNnimg } from '../src/codec/decode.js';
-import { BudgetError, encode } from '../src/codec/encode.js';
+import { decode, parseNnimg } from '../src/decoder/decode.js';
+import { BudgetError, encode } from '../src/encoder/encode.js';
 import { exactExp } from '../src/entropy/exact-math.js';
 import { RasterImage, readImage } from '../src/image/io.js';
-import { encodeCoordinateMlpPayload, exactSigmoid } from '../src/model/coordinate-mlp.js';
-import { CoordinateMlpObjective, trainCoordinateMlp } from '../src/training/coordinate-mlp-trainer.js';
-import { MAX_ANIMATION_FRAMES, Timelapse, frameName } from '../src/training/timelapse.js';
+import { encodeCoordinateMlpPayload, exactSigmoid } from '../src/kinds/coordinate-mlp/model.js';
+import { CoordinateMlpObjective, trainCoordinateMlp } from '../src/encoder/coordinate-mlp-trainer.js';
+import { MAX_ANIMATION_FRAMES, Timelapse, frameName } from '../src/encoder/timelapse.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let image: RasterImage;

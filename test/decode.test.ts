@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { QuantizedModel, decodePayload, encodePayload, unusedGrid } from '../src/codec/bitstream.js';
-import { MAX_OUTPUT_SIDE, NnimgDecodeError, decode, parseNnimg, renderStrips, resolveOutputSize, stripRows } from '../src/codec/decode.js';
-import { NnimgHeader, writeContainer } from '../src/container/format.js';
-import { gridSizes } from '../src/model/geometry.js';
-import { layerShapes } from '../src/model/network.js';
-import { QuantizedCoordinateMlp, encodeCoordinateMlpPayload } from '../src/model/coordinate-mlp.js';
-import { createRenderer } from '../src/model/render.js';
+import { QuantizedModel, decodePayload, encodePayload, unusedGrid } from '../src/format/payload.js';
+import { MAX_OUTPUT_SIDE, NnimgDecodeError, decode, parseNnimg, renderStrips, resolveOutputSize, stripRows } from '../src/decoder/decode.js';
+import { NnimgHeader, writeContainer } from '../src/format/container.js';
+import { gridSizes } from '../src/format/geometry.js';
+import { layerShapes } from '../src/format/network.js';
+import { QuantizedCoordinateMlp, encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/model.js';
+import { createRenderer } from '../src/kinds/latent-grid/render.js';
 import { prng } from './support/prng.js';
 
 

@@ -7,13 +7,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { unusedGrid } from '../src/codec/bitstream.js';
-import { DEFAULT_MAX_DECODE_PIXELS, NnimgDecodeError, decode, parseNnimg } from '../src/codec/decode.js';
-import { MAX_PIXELS, NnimgFormatError, NnimgHeader, writeContainer } from '../src/container/format.js';
+import { unusedGrid } from '../src/format/payload.js';
+import { DEFAULT_MAX_DECODE_PIXELS, NnimgDecodeError, decode, parseNnimg } from '../src/decoder/decode.js';
+import { MAX_PIXELS, NnimgFormatError, NnimgHeader, writeContainer } from '../src/format/container.js';
 import { laplaceTable } from '../src/entropy/laplace.js';
 import { RangeEncoder } from '../src/entropy/range-coder.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../src/image/io.js';
-import { FUZZ_MAX_PIXELS, FuzzCase, SeedFile, decodeCase, fileOf, fuzzCases, seedFiles, withValidCrc } from './support/nnimg-fuzz.js';
+import { FUZZ_MAX_PIXELS, FuzzCase, SeedFile, decodeCase, fileOf, fuzzCases, seedFiles, withValidCrc } from '../bench/support/nnimg-fuzz.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vectorDir = join(root, 'spec', 'vectors');

@@ -6,8 +6,8 @@
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { encode } from '../src/codec/encode.js';
-import { decode } from '../src/codec/decode.js';
+import { encode } from '../src/encoder/encode.js';
+import { decode } from '../src/decoder/decode.js';
 import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, readImage } from '../src/image/io.js';
 import { pngChunk } from '../src/image/png-writer.js';
 

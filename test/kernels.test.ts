@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { generatedEvaluator, referenceEvaluator } from '../src/model/network-kernels.js';
-import { KernelName } from '../src/model/network-kernels.js';
-import { layerShapes } from '../src/model/network.js';
-import { createRenderer } from '../src/model/render.js';
-import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/training/distortion-kernel.js';
-import { generatedDistortionKernel } from '../src/training/generated-kernel.js';
-import { wasmDistortionKernel } from '../src/training/wasm-kernel.js';
-import { syntheticModel, syntheticWorkload } from '../src/training/workload.js';
-import { Random } from '../src/training/random.js';
+import { generatedEvaluator, referenceEvaluator } from '../src/kernels/synthesis.js';
+import { KernelName } from '../src/kernels/synthesis.js';
+import { layerShapes } from '../src/format/network.js';
+import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
+import { generatedDistortionKernel } from '../src/kernels/distortion-generated.js';
+import { wasmDistortionKernel } from '../src/kernels/distortion-wasm.js';
+import { syntheticModel, syntheticWorkload } from '../src/encoder/workload.js';
+import { Random } from '../src/optimizer/random.js';
 
 function workload(width: number, height: number, channels: number, hidden: number[], seed: number, levels = 4): DistortionPass {
   return syntheticWorkload({ width, height, channels, levels, hidden, seed });

@@ -1,14 +1,14 @@
 /** The WebAssembly per-latent kernel (proxy, rate, Adam) against the TypeScript reference. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { encode } from '../src/codec/encode.js';
+import { encode } from '../src/encoder/encode.js';
 import { RasterImage } from '../src/image/io.js';
 import { CONTEXT_COUNT } from '../src/entropy/latent-context.js';
 import { PREDICTION_TAPS } from '../src/entropy/latent-prediction.js';
-import { gridSizes } from '../src/model/geometry.js';
-import { Parameter, adamStep } from '../src/training/adam.js';
-import { LatentKernel, QuantizationProxy, ReferenceLatentKernel } from '../src/training/latent-kernel.js';
-import { Random } from '../src/training/random.js';
-import { WasmLatentKernel } from '../src/training/wasm-latent-kernel.js';
+import { gridSizes } from '../src/format/geometry.js';
+import { Parameter, adamStep } from '../src/optimizer/adam.js';
+import { LatentKernel, QuantizationProxy, ReferenceLatentKernel } from '../src/kernels/latents.js';
+import { Random } from '../src/optimizer/random.js';
+import { WasmLatentKernel } from '../src/kernels/latents-wasm.js';
 
 const grids = gridSizes(45, 31, 5);
 const LEARNING_RATE_SCALE = 6;

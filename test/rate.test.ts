@@ -1,6 +1,6 @@
 /** The training's differentiable rate: the Laplace bin rate, and the table the kernels interpolate. */
 import { describe, expect, it } from 'vitest';
-import { RateTerms, contextLaplace, laplaceBinRate, tabulatedBinRate } from '../src/training/rate.js';
+import { RateTerms, contextLaplace, laplaceBinRate, tabulatedBinRate } from '../src/entropy/rate.js';
 
 const terms = (): RateTerms => ({ bits: 0, dBitsdValue: 0, dBitsdLogScale: 0 });
 /** ln(scale) from the smallest to the largest scale the format allows. */

@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { Streams } from '../src/cli/output.js';
-import { MAX_PIXELS, writeContainer } from '../src/container/format.js';
+import { MAX_PIXELS, writeContainer } from '../src/format/container.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let dir: string;

@@ -9,8 +9,8 @@ import {
   parseNnimg,
   renderStripsInThreads,
   resolveOutputSize,
-} from '../codec/decode.js';
-import { MAX_PIXELS, NnimgFormatError } from '../container/format.js';
+} from '../decoder/decode.js';
+import { MAX_PIXELS, NnimgFormatError } from '../format/container.js';
 import { OutputFormat, outputFormatFor } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { optional, parseInteger, parsePositiveNumber, threadsSetting } from './options.js';

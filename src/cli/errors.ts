@@ -1,8 +1,8 @@
 /** Error kinds of the command line and how each maps to a one-line message and an exit code. */
 import { CommanderError } from 'commander';
-import { BudgetError, EncodeCancelledError } from '../codec/encode.js';
-import { NnimgDecodeError } from '../codec/decode.js';
-import { NnimgFormatError } from '../container/format.js';
+import { BudgetError, EncodeCancelledError } from '../encoder/encode.js';
+import { NnimgDecodeError } from '../decoder/decode.js';
+import { NnimgFormatError } from '../format/container.js';
 import { ImageInputError } from '../image/io.js';
 
 export const EXIT_OK = 0;

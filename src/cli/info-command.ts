@@ -7,12 +7,12 @@ import {
   gridSideBits,
   gridValueBits,
   tensorValueBits,
-} from '../codec/bitstream.js';
+} from '../format/payload.js';
 import { SCALE_INDEX_BITS } from '../entropy/laplace.js';
-import { GridSize } from '../model/geometry.js';
-import { latentStep } from '../model/model.js';
-import { QuantizedCoordinateMlp } from '../model/coordinate-mlp.js';
-import { multiplyAddsPerPixel } from '../model/network.js';
+import { GridSize } from '../format/geometry.js';
+import { latentStep } from '../kinds/latent-grid/model.js';
+import { QuantizedCoordinateMlp } from '../kinds/coordinate-mlp/model.js';
+import { multiplyAddsPerPixel } from '../format/network.js';
 import { maxPixelsSetting, parseNnimgFile } from './decode-command.js';
 import { Streams, channelName, readInputFile } from './output.js';
 

@@ -6,7 +6,7 @@
  * leaves its PSNR unchanged.
  */
 import { ssim as ssimJs } from 'ssim.js';
-import { psnr } from '../codec/metrics.js';
+import { psnr } from '../image/metrics.js';
 import type { RasterImage } from '../image/io.js';
 
 /** 8-bit interleaved RGB pixels. */

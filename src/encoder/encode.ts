@@ -1,0 +1,374 @@
+/**
+ * The encoder: fits a model to one image, then quantizes and entropy codes it into a .nnimg
+ * file that meets a byte budget (--bytes) or a constant-quality setting (--quality).
+ */
+import { ModelKind, NnimgHeader, writeContainer } from '../format/container.js';
+import { RasterImage } from '../image/io.js';
+import { defaultLevelCount, gridSizes } from '../format/geometry.js';
+import { UNIT_LATENT_STEP_INDEX } from '../kinds/latent-grid/model.js';
+import { LayerShape, OUTPUT_OFFSET, layerShapes, multiplyAddsPerPixel } from '../format/network.js';
+import { selectedKernelName } from '../kernels/synthesis.js';
+import { checkThreadCount, defaultThreadCount } from '../threads.js';
+import { CoordinateMlpOptimizer } from './coordinate-mlp-trainer.js';
+import { IterationResult, Trainer } from './trainer.js';
+import { previewLatentGrid, snapshotEvery } from './timelapse.js';
+import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, encodePayload, unusedGrid } from '../format/payload.js';
+import { decode } from '../decoder/decode.js';
+import { encodeCoordinateMlp } from './coordinate-mlp.js';
+import { psnr } from '../image/metrics.js';
+import { quantizeLatents, quantizeTensor, tensorBits } from './quantize.js';
+
+export interface EncodeOptions {
+  /** Byte budget for the whole file. Exclusive with quality. */
+  bytes?: number;
+  /** Constant quality 1..100 (default 75 when no byte budget is given). */
+  quality?: number;
+  /** Random seed: same seed, input and options give the same file. */
+  seed?: number;
+  /** Training iterations (default: chosen from the image size and model, about a minute or two). */
+  iterations?: number;
+  /** Hidden layer widths of the synthesis network (default: chosen from the budget; [15, 15, 15] for a coordinate MLP). */
+  hidden?: number[];
+  /** The model kind (default 'latent-grid'). */
+  model?: ModelKind;
+  /** Coordinate MLP only: how it is trained (default 'rprop'). */
+  optimizer?: CoordinateMlpOptimizer;
+  /** Coordinate MLP with the genetic optimizer only: Rprop steps each child takes (default 0). */
+  childSteps?: number;
+  /** Coordinate MLP only: stop training after this many seconds (the file then depends on the machine). */
+  seconds?: number;
+  /** Every `every` iterations (default: about 100 over the training), the image the current unquantized model paints. */
+  snapshots?: { every?: number; take: (image: RasterImage, iteration: number) => Promise<void> };
+  /** Called after every training iteration. */
+  onProgress?: (progress: TrainingProgress) => void;
+  /**
+   * Threads of the training (default: min(os.availableParallelism(), 8)); 1 starts no worker.
+   * The file does not depend on it. Latent-grid model only.
+   */
+  threads?: number;
+  /** Checked between iterations; when it returns true the encode stops with EncodeCancelledError. */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainingProgress {
+  iteration: number;
+  iterations: number;
+  /** PSNR under the training proxy (noisy or rounded latents), dB. */
+  psnr: number;
+  /** Estimated file size at this point, bytes. */
+  estimatedBytes: number;
+  elapsedSeconds: number;
+}
+
+export interface EncodeResult {
+  file: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+  bytes: number;
+  bitsPerPixel: number;
+  /** PSNR of the decoded file against the input, dB (Infinity when identical). */
+  psnr: number;
+  seconds: number;
+  iterations: number;
+  /** Where the bytes go. */
+  breakdown: { containerBytes: number; weightBits: number; latentBits: number; parameterBits: number };
+  model: { kind: ModelKind; levels: number; hidden: number[]; multiplyAddsPerPixel: number; parameterCount: number };
+}
+
+export class BudgetError extends Error {
+  constructor(
+    readonly requestedBytes: number,
+    readonly minimumBytes: number,
+    message = `--bytes ${requestedBytes} is below the smallest file nnimg can make for this image (${minimumBytes} bytes)`,
+  ) {
+    super(message);
+    this.name = 'BudgetError';
+  }
+}
+
+export class EncodeCancelledError extends Error {
+  constructor() {
+    super('encoding cancelled');
+    this.name = 'EncodeCancelledError';
+  }
+}
+
+/**
+ * Share of the training spent on the noise proxy; the rest trains on truly rounded latents
+ * (0.95 rather than 0.9: +0.10 dB mean on 8 Kodak images at 32000 B full size, -1.2% bytes).
+ */
+const NOISE_PHASE = 0.95;
+/**
+ * Adam's step at the start of the cosine schedule. Measured on 8 Kodak images at 384x256, 8000 B,
+ * 800 iterations (mean PSNR): 0.02 -> 29.14 dB, 0.03 -> 29.36, 0.045 -> 29.16.
+ */
+const BASE_LEARNING_RATE = 0.03;
+/**
+ * The rounded phase fine-tunes at a small share of the base rate (0.05 -> 29.36 dB, 0.02 -> 29.65
+ * in the measurement above; 0.15 -> 28.78): latents that flip between integers undo the noise
+ * phase. Settling the rate needs more, or a budget overshoot ends in a coarser latent step.
+ */
+const ROUNDED_PHASE_RATE = 0.02;
+const SETTLE_RATE = 0.05;
+/** Rate target as a share of the budget, leaving room for the estimate's error. */
+const BUDGET_AIM = 0.96;
+const FINEST_STEP_EXPONENT = 13;
+
+export function lambdaForQuality(quality: number): number {
+  return 0.02 * 200 ** (-(quality - 1) / 99);
+}
+
+/** Synthesis widths: smaller networks where their weights would eat a small budget. */
+export function defaultHidden(bytes: number | undefined): number[] {
+  if (bytes === undefined) return [16];
+  if (bytes < 600) return [6];
+  if (bytes < 2500) return [12];
+  return [16];
+}
+
+/**
+ * About 50 seconds of training with the WebAssembly kernels on a 2-core machine of 2026 (850
+ * iterations for a 768x512 photo: 565 gave 0.3 dB less on kodim03 at 32 KB than 800, 1200 another
+ * 0.3 dB more but 75 s); a count rather than a time, so that the same input and seed always give
+ * the same file.
+ */
+export function defaultIterations(pixels: number, multiplyAdds: number): number {
+  const costPerIteration = pixels * (0.75 * multiplyAdds + 150);
+  return Math.max(100, Math.min(2000, Math.round(90e9 / costPerIteration)));
+}
+
+function learningRateAt(progress: number): number {
+  if (progress < NOISE_PHASE) {
+    const cosine = 0.5 * (1 + Math.cos((Math.PI * progress) / NOISE_PHASE));
+    return BASE_LEARNING_RATE * (0.1 + 0.9 * cosine);
+  }
+  return BASE_LEARNING_RATE * ROUNDED_PHASE_RATE;
+}
+
+export async function encode(image: RasterImage, options: EncodeOptions = {}): Promise<EncodeResult> {
+  const started = performance.now();
+  if (options.bytes !== undefined && options.quality !== undefined) throw new RangeError('give either bytes or quality, not both');
+  if (options.model === 'coordinate-mlp') return encodeCoordinateMlp(image, options);
+  if (options.optimizer !== undefined && options.optimizer !== 'adam') throw new RangeError(`the latent-grid model trains with adam, not ${options.optimizer}`);
+  const { width, height, channels } = image;
+  const levels = defaultLevelCount(width, height);
+  const hidden = options.hidden ?? defaultHidden(options.bytes);
+  const header: NnimgHeader = { model: 'latent-grid', width, height, channels, levels, hidden };
+  const shapes = layerShapes(levels, hidden, channels);
+  const macs = multiplyAddsPerPixel(shapes);
+  const parameterCount = shapes.reduce((n, s) => n + (s.inputs + 1) * s.outputs, 0);
+  const containerBytes = writeContainer(header, new Uint8Array()).length;
+
+  if (options.bytes !== undefined) {
+    const minimum = minimumFileBytes(header);
+    if (!(options.bytes >= minimum)) throw new BudgetError(options.bytes, minimum);
+  }
+
+  const pixels = width * height;
+  const iterations = options.iterations ?? defaultIterations(pixels, macs);
+  const target = { width, height, channels, pixels: Float32Array.from(image.data, (v) => v / 255) };
+  const threads = checkThreadCount(options.threads ?? defaultThreadCount());
+  const trainer = new Trainer(target, levels, hidden, options.seed ?? 1, selectedKernelName(), threads);
+  // The workers end however the encode does: done, failed or cancelled.
+  try {
+    // The budget minus the container and an estimate of the weights (about 7 bits each until measured).
+    let weightBits = parameterCount * 7;
+    const latentTargetBits = () => Math.max(8, (options.bytes ?? 0) * BUDGET_AIM * 8 - containerBytes * 8 - weightBits - 64);
+    let lambda = options.bytes !== undefined ? initialLambda((options.bytes * 8) / pixels) : lambdaForQuality(options.quality ?? 75);
+
+    const budget = options.bytes;
+    const estimateBytes = (latentBits: number) => containerBytes + (weightBits + latentBits) / 8;
+    const weightCheckpoints = new Set([0.3, 0.6, NOISE_PHASE].map((p) => Math.ceil(iterations * p)));
+    const report = (iteration: number, total: number, result: IterationResult) =>
+      options.onProgress?.({
+        iteration,
+        iterations: total,
+        psnr: 10 * Math.log10(1 / Math.max(result.mse, 1e-12)),
+        estimatedBytes: Math.round(estimateBytes(result.roundedLatentBits)),
+        elapsedSeconds: (performance.now() - started) / 1000,
+      });
+    let last: IterationResult | undefined;
+    for (let i = 0; i < iterations; i++) {
+      await yieldToEventLoop(options);
+      const progress = i / iterations;
+      // The weights' real cost, measured a few times, sets how much of the budget the latents get.
+      if (weightCheckpoints.has(i)) weightBits = chooseWeightSteps(trainer, lambda).bits;
+      last = await trainer.iterate({ lambda, learningRate: learningRateAt(progress), proxy: progress < NOISE_PHASE ? 'noise' : 'round' });
+      if (budget !== undefined && progress > 0.05) {
+        // Dual ascent on lambda: raise it while the file would be over target, lower it while under.
+        const ratio = last.roundedLatentBits / latentTargetBits();
+        lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
+      }
+      report(i + 1, iterations, last);
+      if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
+    }
+    // Settle: a few more rounded iterations with a rising lambda while the estimate is over budget,
+    // so the last adjustment below rarely has to coarsen the trained latents.
+    const settleLimit = Math.max(10, Math.round(iterations * 0.1));
+    let settleIterations = 0;
+    for (; budget !== undefined && last && settleIterations < settleLimit && estimateBytes(last.roundedLatentBits) > budget * 0.99; settleIterations++) {
+      await yieldToEventLoop(options);
+      lambda *= 1.15;
+      last = await trainer.iterate({ lambda, learningRate: BASE_LEARNING_RATE * SETTLE_RATE, proxy: 'round' });
+      report(iterations + settleIterations + 1, iterations + settleLimit, last);
+    }
+
+    const layers = chooseWeightSteps(trainer, lambda).layers;
+    const quantized = fitToBudget(trainer, header, layers, options.bytes);
+    const file = writeContainer(header, encodePayload(quantized.model, trainer.grids));
+    return {
+      ...measuredFile(image, file, started),
+      iterations: iterations + settleIterations,
+      breakdown: {
+        containerBytes,
+        weightBits: quantized.weightBits,
+        latentBits: quantized.latentBits,
+        parameterBits: LATENT_STEP_BITS,
+      },
+      model: { kind: 'latent-grid', levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
+    };
+  } finally {
+    await trainer.close();
+  }
+}
+
+/**
+ * The part of an EncodeResult both model kinds share: the file and the encoder's own check of
+ * it (the file decodes, and its PSNR is measured on that), and the time since `started`.
+ */
+export function measuredFile(image: RasterImage, file: Uint8Array, started: number) {
+  const decoded = decode(file, { maxPixels: Infinity });
+  const { width, height, channels } = image;
+  return {
+    file,
+    width,
+    height,
+    channels,
+    bytes: file.length,
+    bitsPerPixel: (file.length * 8) / (width * height),
+    psnr: psnr(image.data, decoded.data),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+export async function yieldToEventLoop(options: EncodeOptions): Promise<void> {
+  // Lets progress bars redraw and signals arrive between iterations.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (options.shouldStop?.()) throw new EncodeCancelledError();
+}
+
+function initialLambda(bitsPerPixel: number): number {
+  return Math.min(0.05, Math.max(1e-5, 0.0015 * (0.5 / bitsPerPixel) ** 1.5));
+}
+
+type QuantizedLayers = QuantizedModel['layers'];
+
+/**
+ * Picks each weight and bias tensor's quantization step by trying every step and keeping the one
+ * with the lowest distortion + lambda * rate, distortion measured on a subsample of rows.
+ */
+function chooseWeightSteps(trainer: Trainer, lambda: number): { layers: QuantizedLayers; bits: number } {
+  const tensors = trainer.layerTensors();
+  const exponents = tensors.map(() => FINEST_STEP_EXPONENT);
+  const dequantized = tensors.map((t) => Float32Array.from(t));
+  const lambdaPerBit = lambda / trainer.pixelCount;
+  for (let t = 0; t < tensors.length; t++) {
+    let best = { cost: Infinity, exponent: FINEST_STEP_EXPONENT };
+    for (let exponent = 2; exponent <= FINEST_STEP_EXPONENT; exponent++) {
+      const q = quantizeTensor(tensors[t], exponent);
+      dequantized[t] = Float32Array.from(q.values, (v) => v / 2 ** exponent);
+      const cost = trainer.sampledMse(dequantized) + lambdaPerBit * tensorBits(q);
+      if (cost < best.cost) best = { cost, exponent };
+    }
+    exponents[t] = best.exponent;
+    const q = quantizeTensor(tensors[t], best.exponent);
+    dequantized[t] = Float32Array.from(q.values, (v) => v / 2 ** best.exponent);
+  }
+  const quantized = tensors.map((t, i) => quantizeTensor(t, exponents[i]));
+  const layers = trainer.shapes.map((_, k) => ({ weights: quantized[2 * k], biases: quantized[2 * k + 1] }));
+  return { layers, bits: quantized.reduce((n, q) => n + tensorBits(q) + 10, 0) };
+}
+
+interface FittedModel {
+  model: QuantizedModel;
+  weightBits: number;
+  latentBits: number;
+}
+
+/**
+ * Chooses the latent step so that the file meets the budget and uses it well: the trained step
+ * when it fits in [90%, 100%] of the budget, else the nearest step that does. When even the
+ * coarsest step does not fit, the finest grids are dropped one by one, then the weights coarsened.
+ */
+function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: QuantizedLayers, budget: number | undefined): FittedModel {
+  const latents = trainer.latentViews;
+  // Prediction coefficients are refined against the real cost once, at the trained step, and
+  // kept for the other steps (they hardly depend on the step, and the search is slow).
+  let predictors = trainer.quantizedPredictors();
+  let refined = false;
+  const build = (stepIndex: number, droppedLevels: number, currentLayers: QuantizedLayers) => {
+    const { grids, bits } = quantizeLatents(latents, trainer.grids, stepIndex, predictors, !refined);
+    if (!refined) {
+      predictors = grids.map((g, level) => g.coefficients ?? predictors[level]);
+      refined = true;
+    }
+    for (let l = 0; l < droppedLevels; l++) grids[l] = unusedGrid(grids[l].values.length);
+    const model: QuantizedModel = { latentStepIndex: stepIndex, layers: currentLayers, grids };
+    const size = writeContainer(header, encodePayload(model, trainer.grids)).length;
+    const weightBits = currentLayers.reduce((n, l) => n + tensorBits(l.weights) + tensorBits(l.biases), 0);
+    return { model, size, weightBits, latentBits: bits };
+  };
+  let fitted = build(UNIT_LATENT_STEP_INDEX, 0, layers);
+  if (budget === undefined) return fitted;
+  if (fitted.size <= budget) {
+    // Finer steps spend more of the budget when the trained rate fell short of 90%.
+    for (let s = UNIT_LATENT_STEP_INDEX - 1; s >= 0 && fitted.size < 0.9 * budget; s--) {
+      const finer = build(s, 0, layers);
+      if (finer.size > budget) break;
+      fitted = finer;
+    }
+    return fitted;
+  }
+  for (let s = UNIT_LATENT_STEP_INDEX + 1; s < 2 ** LATENT_STEP_BITS; s++) {
+    fitted = build(s, 0, layers);
+    if (fitted.size <= budget) return fitted;
+  }
+  for (let dropped = 1; dropped <= header.levels; dropped++) {
+    fitted = build(2 ** LATENT_STEP_BITS - 1, dropped, layers);
+    if (fitted.size <= budget) return fitted;
+  }
+  // Last resorts: a flat image of the mean colour, then the all-zero model (mid-grey).
+  for (const fallback of [meanColourLayers(trainer), zeroLayers(trainer.shapes)]) {
+    fitted = build(2 ** LATENT_STEP_BITS - 1, header.levels, fallback);
+    if (fitted.size <= budget) return fitted;
+  }
+  throw new BudgetError(budget, minimumFileBytes(header));
+}
+
+function zeroTensor(length: number): QuantizedTensor {
+  return { stepExponent: 0, scaleIndex: 0, values: new Int32Array(length) };
+}
+
+function zeroLayers(shapes: readonly LayerShape[]): QuantizedLayers {
+  return shapes.map((s) => ({ weights: zeroTensor(s.inputs * s.outputs), biases: zeroTensor(s.outputs) }));
+}
+
+/** All weights zero; the output layer's biases hold the image's mean colour. */
+function meanColourLayers(trainer: Trainer): QuantizedLayers {
+  const flat = zeroLayers(trainer.shapes);
+  flat[flat.length - 1].biases = quantizeTensor(trainer.meanColour().map((v) => v - OUTPUT_OFFSET), 6);
+  return flat;
+}
+
+/** The size of the file for this header with every parameter zero: the smallest possible. */
+export function minimumFileBytes(header: NnimgHeader): number {
+  const shapes = layerShapes(header.levels, header.hidden, header.channels);
+  const model: QuantizedModel = {
+    latentStepIndex: UNIT_LATENT_STEP_INDEX,
+    layers: zeroLayers(shapes),
+    grids: Array.from({ length: header.levels }, () => unusedGrid(0)),
+  };
+  return writeContainer(header, encodePayload(model, gridSizes(header.width, header.height, header.levels))).length;
+}
+
