@@ -17,14 +17,14 @@ export {
   type ReadOptions,
   type OutputFormat,
 } from './image/io.js';
+export { encode } from './encoder/encode.js';
 export {
-  encode,
   BudgetError,
   EncodeCancelledError,
   type EncodeOptions,
   type EncodeResult,
   type TrainingProgress,
-} from './encoder/encode.js';
+} from './encoder/types.js';
 export {
   decode,
   decodeInThreads,

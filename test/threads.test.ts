@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli as runProgram } from '../src/cli/main.js';
 import { decode, decodeInThreads, parseNnimg, renderStripsInThreads } from '../src/decoder/decode.js';
-import { EncodeCancelledError, encode } from '../src/encoder/encode.js';
+import { encode } from '../src/encoder/encode.js';
+import { EncodeCancelledError } from '../src/encoder/types.js';
 import { RasterImage, readImage } from '../src/image/io.js';
 import { runningWorkerCount } from '../src/threads.js';
 

@@ -4,7 +4,8 @@
  * [--threads N] [--quiet] [--json]`
  */
 import { basename } from 'node:path';
-import { EncodeResult, encode } from '../encoder/encode.js';
+import { encode } from '../encoder/encode.js';
+import { EncodeResult } from '../encoder/types.js';
 import { MAX_DIMENSION, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH, MAX_PIXELS, ModelKind } from '../format/container.js';
 import { COORDINATE_MLP_OPTIMIZERS, CoordinateMlpOptimizer } from '../encoder/coordinate-mlp-trainer.js';
 import { Timelapse, animationFormatFor } from '../encoder/timelapse.js';

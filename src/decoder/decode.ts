@@ -6,13 +6,11 @@ import {
   CoordinateMlpModel,
   QuantizedCoordinateMlp,
   coordinateMlpShapes,
-  createCoordinateMlpRenderer,
   decodeCoordinateMlpPayload,
   dequantizeCoordinateMlp,
-  isCoordinateMlp,
 } from '../kinds/coordinate-mlp/model.js';
+import { DecodedModel, modelRenderer } from '../kinds/index.js';
 import { Model, dequantize, modelShapes } from '../kinds/latent-grid/model.js';
-import { Renderer, createRenderer } from '../kinds/latent-grid/render.js';
 import { renderInWorkers } from './render-pool.js';
 import { checkThreadCount, defaultDecodeThreads } from '../threads.js';
 import { PayloadError, QuantizedModel, decodePayload } from '../format/payload.js';
@@ -100,8 +98,7 @@ export interface CoordinateMlpFile {
 
 export type ParsedFile = LatentGridFile | CoordinateMlpFile;
 
-/** A model of either kind, ready to render. */
-export type DecodedModel = Model | CoordinateMlpModel;
+export type { DecodedModel };
 
 /**
  * Parses and entropy-decodes a file. Throws NnimgFormatError or NnimgDecodeError on bad input,
@@ -169,11 +166,6 @@ export function resolveOutputSize(native: { width: number; height: number }, req
 /** Rows per strip: about a megabyte of output at a time. */
 export function stripRows(width: number, channels: number): number {
   return Math.max(1, Math.floor(2 ** 20 / (width * channels)));
-}
-
-/** The renderer of a model of either kind at an output size. */
-export function modelRenderer(model: DecodedModel, width: number, height: number): Renderer {
-  return isCoordinateMlp(model) ? createCoordinateMlpRenderer(model, width, height) : createRenderer(model, width, height);
 }
 
 /** The strips renderStrips yields: [first row, row count], top to bottom. */

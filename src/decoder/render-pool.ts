@@ -3,7 +3,7 @@
  * one strip at a time, and the strips are yielded in order; at most one strip per worker is
  * rendered ahead of the consumer.
  */
-import type { DecodedModel } from './decode.js';
+import type { DecodedModel } from '../kinds/index.js';
 import { busy, endWorker, startWorker } from '../threads.js';
 
 /** What a render worker is started with (render-worker.ts). */

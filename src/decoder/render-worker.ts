@@ -1,6 +1,6 @@
 /** A render worker (render-pool.ts): renders the strips of rows it is asked for. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { modelRenderer } from './decode.js';
+import { modelRenderer } from '../kinds/index.js';
 import { RenderWorkerData } from './render-pool.js';
 import { errorReply } from '../threads.js';
 

@@ -11,7 +11,8 @@ import { BLOG_HIDDEN, CoordinateMlpObjective, CoordinateMlpOptimizer, trainCoord
 import { DEFAULT_POPULATION } from '../optimizer/optimizers.js';
 import { snapshotEvery } from './timelapse.js';
 import { STEP_EXPONENT_BITS } from '../format/payload.js';
-import { BudgetError, EncodeOptions, EncodeResult, measuredFile, yieldToEventLoop } from './encode.js';
+import { measuredFile, yieldToEventLoop } from './shared.js';
+import { BudgetError, EncodeOptions, EncodeResult } from './types.js';
 import { quantizeTensor, tensorBits } from './quantize.js';
 
 const FINEST_STEP_EXPONENT = 2 ** STEP_EXPONENT_BITS - 1;

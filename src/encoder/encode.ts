@@ -2,97 +2,20 @@
  * The encoder: fits a model to one image, then quantizes and entropy codes it into a .nnimg
  * file that meets a byte budget (--bytes) or a constant-quality setting (--quality).
  */
-import { ModelKind, NnimgHeader, writeContainer } from '../format/container.js';
+import { NnimgHeader, writeContainer } from '../format/container.js';
 import { RasterImage } from '../image/io.js';
 import { defaultLevelCount, gridSizes } from '../format/geometry.js';
 import { UNIT_LATENT_STEP_INDEX } from '../kinds/latent-grid/model.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes, multiplyAddsPerPixel } from '../format/network.js';
 import { selectedKernelName } from '../kernels/synthesis.js';
 import { checkThreadCount, defaultThreadCount } from '../threads.js';
-import { CoordinateMlpOptimizer } from './coordinate-mlp-trainer.js';
 import { IterationResult, Trainer } from './trainer.js';
 import { previewLatentGrid, snapshotEvery } from './timelapse.js';
 import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, encodePayload, unusedGrid } from '../format/payload.js';
-import { decode } from '../decoder/decode.js';
 import { encodeCoordinateMlp } from './coordinate-mlp.js';
-import { psnr } from '../image/metrics.js';
 import { quantizeLatents, quantizeTensor, tensorBits } from './quantize.js';
-
-export interface EncodeOptions {
-  /** Byte budget for the whole file. Exclusive with quality. */
-  bytes?: number;
-  /** Constant quality 1..100 (default 75 when no byte budget is given). */
-  quality?: number;
-  /** Random seed: same seed, input and options give the same file. */
-  seed?: number;
-  /** Training iterations (default: chosen from the image size and model, about a minute or two). */
-  iterations?: number;
-  /** Hidden layer widths of the synthesis network (default: chosen from the budget; [15, 15, 15] for a coordinate MLP). */
-  hidden?: number[];
-  /** The model kind (default 'latent-grid'). */
-  model?: ModelKind;
-  /** Coordinate MLP only: how it is trained (default 'rprop'). */
-  optimizer?: CoordinateMlpOptimizer;
-  /** Coordinate MLP with the genetic optimizer only: Rprop steps each child takes (default 0). */
-  childSteps?: number;
-  /** Coordinate MLP only: stop training after this many seconds (the file then depends on the machine). */
-  seconds?: number;
-  /** Every `every` iterations (default: about 100 over the training), the image the current unquantized model paints. */
-  snapshots?: { every?: number; take: (image: RasterImage, iteration: number) => Promise<void> };
-  /** Called after every training iteration. */
-  onProgress?: (progress: TrainingProgress) => void;
-  /**
-   * Threads of the training (default: min(os.availableParallelism(), 8)); 1 starts no worker.
-   * The file does not depend on it. Latent-grid model only.
-   */
-  threads?: number;
-  /** Checked between iterations; when it returns true the encode stops with EncodeCancelledError. */
-  shouldStop?: () => boolean;
-}
-
-export interface TrainingProgress {
-  iteration: number;
-  iterations: number;
-  /** PSNR under the training proxy (noisy or rounded latents), dB. */
-  psnr: number;
-  /** Estimated file size at this point, bytes. */
-  estimatedBytes: number;
-  elapsedSeconds: number;
-}
-
-export interface EncodeResult {
-  file: Uint8Array;
-  width: number;
-  height: number;
-  channels: number;
-  bytes: number;
-  bitsPerPixel: number;
-  /** PSNR of the decoded file against the input, dB (Infinity when identical). */
-  psnr: number;
-  seconds: number;
-  iterations: number;
-  /** Where the bytes go. */
-  breakdown: { containerBytes: number; weightBits: number; latentBits: number; parameterBits: number };
-  model: { kind: ModelKind; levels: number; hidden: number[]; multiplyAddsPerPixel: number; parameterCount: number };
-}
-
-export class BudgetError extends Error {
-  constructor(
-    readonly requestedBytes: number,
-    readonly minimumBytes: number,
-    message = `--bytes ${requestedBytes} is below the smallest file nnimg can make for this image (${minimumBytes} bytes)`,
-  ) {
-    super(message);
-    this.name = 'BudgetError';
-  }
-}
-
-export class EncodeCancelledError extends Error {
-  constructor() {
-    super('encoding cancelled');
-    this.name = 'EncodeCancelledError';
-  }
-}
+import { measuredFile, yieldToEventLoop } from './shared.js';
+import { BudgetError, EncodeOptions, EncodeResult } from './types.js';
 
 /**
  * Share of the training spent on the noise proxy; the rest trains on truly rounded latents
@@ -231,31 +154,6 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   } finally {
     await trainer.close();
   }
-}
-
-/**
- * The part of an EncodeResult both model kinds share: the file and the encoder's own check of
- * it (the file decodes, and its PSNR is measured on that), and the time since `started`.
- */
-export function measuredFile(image: RasterImage, file: Uint8Array, started: number) {
-  const decoded = decode(file, { maxPixels: Infinity });
-  const { width, height, channels } = image;
-  return {
-    file,
-    width,
-    height,
-    channels,
-    bytes: file.length,
-    bitsPerPixel: (file.length * 8) / (width * height),
-    psnr: psnr(image.data, decoded.data),
-    seconds: (performance.now() - started) / 1000,
-  };
-}
-
-export async function yieldToEventLoop(options: EncodeOptions): Promise<void> {
-  // Lets progress bars redraw and signals arrive between iterations.
-  await new Promise((resolve) => setImmediate(resolve));
-  if (options.shouldStop?.()) throw new EncodeCancelledError();
 }
 
 function initialLambda(bitsPerPixel: number): number {

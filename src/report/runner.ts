@@ -12,7 +12,8 @@ import { basename, dirname, extname, join, relative, resolve, sep } from 'node:p
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { decode } from '../decoder/decode.js';
-import { BudgetError, EncodeCancelledError, encode } from '../encoder/encode.js';
+import { encode } from '../encoder/encode.js';
+import { BudgetError, EncodeCancelledError } from '../encoder/types.js';
 import { FORMAT_VERSION } from '../format/container.js';
 import { RasterImage, readImage } from '../image/io.js';
 import {

@@ -11,7 +11,7 @@ import { NnimgHeader } from '../../format/container.js';
 import { exactExp, scaleByPowerOfTwo } from '../../entropy/exact-math.js';
 import { RangeDecoder, RangeEncoder } from '../../entropy/range-coder.js';
 import { LayerShape, layerShapes } from '../../format/network.js';
-import type { Renderer } from '../latent-grid/render.js';
+import type { Renderer } from '../renderer.js';
 
 /** The network's two inputs: the pixel centre's x and y. */
 export const COORDINATE_INPUTS = 2;

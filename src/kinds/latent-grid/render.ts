@@ -6,12 +6,8 @@ import { AxisTaps, axisTaps } from '../../format/geometry.js';
 import { Model } from './model.js';
 import { KernelName, generatedEvaluator, referenceEvaluator, selectedKernelName } from '../../kernels/synthesis.js';
 import { OUTPUT_OFFSET } from '../../format/network.js';
+import type { Renderer } from '../renderer.js';
 import { wasmRenderer } from './wasm-render.js';
-
-export interface Renderer {
-  /** Writes rows [rowStart, rowStart + rowCount) as 8-bit interleaved channels into out. */
-  renderRows(rowStart: number, rowCount: number, out: Uint8Array): void;
-}
 
 /** A renderer using the given kernel (by default the selected one); every kernel gives the same pixels. */
 export function createRenderer(model: Model, outWidth: number, outHeight: number, kernel: KernelName = selectedKernelName()): Renderer {

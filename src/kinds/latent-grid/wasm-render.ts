@@ -6,7 +6,7 @@
 import { instantiateKernels, MemoryPlan } from '../../kernels/wasm-module.js';
 import { axisTaps } from '../../format/geometry.js';
 import { Model } from './model.js';
-import type { Renderer } from './render.js';
+import type { Renderer } from '../renderer.js';
 
 /** Slots of the layout table; the same numbers as in assembly/synthesis.ts. */
 const enum Slot {
