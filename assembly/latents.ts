@@ -7,33 +7,24 @@
  * describes the layout in a table of i32 fields; the slot numbers below are shared with it.
  */
 import { address, field } from './layout';
+import { LatentSlot } from '../src/kernels/wasm-layout';
 
-// Layout table slots.
-const LEVELS = 0;
-/** f32 latents, all levels concatenated, and the proxy of them the synthesis sees. */
-const LATENTS = 1;
-const PROXY_LATENTS = 2;
-/** i32 rounded latents. */
-const ROUNDED = 3;
-/** u32 state (a, b, c, d) of the host's seeded generator (src/training/random.ts), taken over for the noise. */
-const RANDOM_STATE = 4;
-/** f64 latent gradient; f32 Adam moments. */
-const LATENT_GRAD = 5;
-const MOMENT1 = 6;
-const MOMENT2 = 7;
-/** f64 (1 / scale, tail ratio, log gap) per (level, context), see src/training/rate.ts. */
-const LAPLACE = 8;
-/** f64 prediction coefficients per (level, tap): left, top, top-left, top-right. */
-const PREDICTORS = 9;
-/** f64 gradient sums per (level, context) and per (level, tap). */
-const SCALE_GRAD = 10;
-const PREDICTOR_GRAD = 11;
-/** f64 bits of the proxy latents, then of the rounded latents. */
-const BITS = 12;
-/** f64 rate table per (level, context): (bits, dBits/d|value|, dBits/dLogScale) at RATE_TABLE_STEPS + 1 points. */
-const RATE_TABLE = 13;
-/** i32 width and height of every level's grid. */
-const GRIDS = 14;
+// Layout table slots (src/kernels/wasm-layout.ts).
+const LEVELS = LatentSlot.Levels;
+const LATENTS = LatentSlot.Latents;
+const PROXY_LATENTS = LatentSlot.ProxyLatents;
+const ROUNDED = LatentSlot.Rounded;
+const RANDOM_STATE = LatentSlot.RandomState;
+const LATENT_GRAD = LatentSlot.LatentGrad;
+const MOMENT1 = LatentSlot.Moment1;
+const MOMENT2 = LatentSlot.Moment2;
+const LAPLACE = LatentSlot.Laplace;
+const PREDICTORS = LatentSlot.Predictors;
+const SCALE_GRAD = LatentSlot.ScaleGrad;
+const PREDICTOR_GRAD = LatentSlot.PredictorGrad;
+const BITS = LatentSlot.Bits;
+const RATE_TABLE = LatentSlot.RateTable;
+const GRIDS = LatentSlot.Grids;
 
 const CONTEXT_COUNT = 6;
 /** src/training/rate.ts: the table spans |value| in [0, 1/2] in this many steps. */

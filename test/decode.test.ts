@@ -14,6 +14,7 @@ import { gridSizes } from '../src/format/geometry.js';
 import { layerShapes } from '../src/format/network.js';
 import { QuantizedCoordinateMlp, encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/model.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { SELECTED_KERNEL } from '../src/kernels/select.js';
 import { prng } from './support/prng.js';
 
 
@@ -610,7 +611,7 @@ describe('rendering', () => {
     const { model } = parseNnimg(file);
     expect(stripRows(4096, 3)).toBe(85);
     const band = new Uint8Array(4096 * 3 * 7);
-    createRenderer(model, 4096, 512).renderRows(250, 7, band);
+    createRenderer(model, 4096, 512, SELECTED_KERNEL).renderRows(250, 7, band);
     expect(Buffer.compare(Buffer.from(band), Buffer.from(first.data.subarray(250 * 4096 * 3, 257 * 4096 * 3)))).toBe(0);
     // And the picture is not trivially flat.
     expect(new Set(first.data).size).toBeGreaterThan(20);
@@ -619,7 +620,7 @@ describe('rendering', () => {
   it('renders rows independently of how they are split into strips', () => {
     const { model } = parseNnimg(colourFile);
     const whole = decode(colourFile, { width: 37, height: 29 }).data;
-    const renderer = createRenderer(model, 37, 29);
+    const renderer = createRenderer(model, 37, 29, SELECTED_KERNEL);
     const pieces = new Uint8Array(whole.length);
     for (let y = 0; y < 29; ) {
       const rows = Math.min(1 + (y % 4), 29 - y);

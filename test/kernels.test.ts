@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generatedEvaluator, referenceEvaluator } from '../src/kernels/synthesis.js';
-import { KernelName } from '../src/kernels/synthesis.js';
+import { KernelName, SELECTED_KERNEL, availableKernel } from '../src/kernels/select.js';
 import { layerShapes } from '../src/format/network.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
@@ -151,4 +151,19 @@ describe('synthesis evaluators', () => {
       }
     });
   }
+});
+
+describe('kernel selection (kernels/select.ts)', () => {
+  it('takes NNIMG_KERNEL when that kernel is available, else the fastest available', () => {
+    // The built module is present under npm test (npm ci builds it), so every kernel is available.
+    expect(availableKernel('reference')).toBe('reference');
+    expect(availableKernel('generated')).toBe('generated');
+    expect(availableKernel('wasm')).toBe('wasm');
+    expect(availableKernel(undefined)).toBe('wasm');
+    expect(availableKernel('no-such-kernel')).toBe('wasm');
+  });
+
+  it('is chosen once, from the environment the process started with', () => {
+    expect(SELECTED_KERNEL).toBe(availableKernel(process.env.NNIMG_KERNEL));
+  });
 });

@@ -7,7 +7,7 @@
  * the partial sums come back through shared memory too.
  */
 import type { Worker } from 'node:worker_threads';
-import { KernelName } from '../kernels/synthesis.js';
+import { KernelName } from '../kernels/select.js';
 import { DistortionPass } from '../kernels/distortion.js';
 import { distortionKernel } from '../kernels/training.js';
 import { BandComputer, BandLayout, DISTORTION_BANDS } from './distortion-bands.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { RasterImage } from '../image/io.js';
 import { Model } from '../kinds/latent-grid/model.js';
-import { createRenderer } from '../kinds/latent-grid/render.js';
+import { modelRenderer } from '../kinds/index.js';
 import { Trainer } from './trainer.js';
 
 /** At most this many frames are held for an animation; beyond it every other one is dropped. */
@@ -55,7 +55,7 @@ export function previewLatentGrid(trainer: Trainer): RasterImage {
     layers: trainer.shapes.map((shape, k) => ({ shape, weights: tensors[2 * k], biases: tensors[2 * k + 1] })),
   };
   const data = new Uint8Array(width * height * channels);
-  createRenderer(model, width, height).renderRows(0, height, data);
+  modelRenderer(model, width, height).renderRows(0, height, data);
   return { width, height, channels: channels as 1 | 3, data };
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../entropy/latent-prediction.js';
 import { GridSize, axisTaps, gridSizes } from '../format/geometry.js';
 import { LayerShape, layerShapes } from '../format/network.js';
-import { KernelName, selectedKernelName } from '../kernels/synthesis.js';
+import { KernelName } from '../kernels/select.js';
 import { ParallelDistortion } from './distortion-pool.js';
 import { Parameter, adamStep, adamUpdate } from '../optimizer/adam.js';
 import { DistortionKernel, DistortionPass } from '../kernels/distortion.js';
@@ -96,7 +96,7 @@ export class Trainer {
     levels: number,
     hidden: readonly number[],
     seed: number,
-    kernelName: KernelName = selectedKernelName(),
+    kernelName: KernelName,
     /** Threads of the training pass, this one included; the result does not depend on it. */
     threads = 1,
   ) {

@@ -7,36 +7,7 @@
  */
 import { instantiateKernels, KernelExports, MemoryPlan } from './wasm-module.js';
 import { DistortionKernel, DistortionPass, touchedLatentRanges } from './distortion.js';
-
-/** Slots of the layout table; the same numbers as in assembly/distortion.ts. */
-const enum Slot {
-  Width,
-  PaddedWidth,
-  Height,
-  Channels,
-  Levels,
-  LayerCount,
-  RowCount,
-  Latents,
-  LatentGrad,
-  Target,
-  ColumnFirst,
-  ColumnSecond,
-  ColumnFrac,
-  RowFirst,
-  RowSecond,
-  RowFrac,
-  Rows,
-  Weights,
-  Biases,
-  WeightLanes,
-  BiasLanes,
-  WeightGrad,
-  BiasGrad,
-  Activations,
-  Deltas,
-  PaddedWidths,
-}
+import { DistortionSlot as Slot } from './wasm-layout.js';
 
 const LANES = 4;
 const F32 = 4;

@@ -12,25 +12,7 @@ import { AdamStep, Parameter, parameterRate } from '../optimizer/adam.js';
 import { LatentKernel, QuantizationProxy, RateBits, latentCount } from './latents.js';
 import { Random } from '../optimizer/random.js';
 import { RATE_TABLE_STRIDE, contextLaplace } from '../entropy/rate.js';
-
-/** Slots of the layout table; the same numbers as in assembly/latents.ts. */
-const enum Slot {
-  Levels,
-  Latents,
-  ProxyLatents,
-  Rounded,
-  RandomState,
-  LatentGrad,
-  Moment1,
-  Moment2,
-  Laplace,
-  Predictors,
-  ScaleGrad,
-  PredictorGrad,
-  Bits,
-  RateTable,
-  Grids,
-}
+import { LatentSlot as Slot } from './wasm-layout.js';
 
 const F32 = 4;
 const F64 = 8;

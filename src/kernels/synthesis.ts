@@ -2,10 +2,8 @@
  * Forward evaluation of the synthesis network for one pixel, behind one interface: the plain
  * reference loop, and a fast version generated for one decoded model with its weights as
  * literals. Both round every layer's outputs to float32 at the same points, so they give
- * bit-identical pixels (as does the WebAssembly row renderer, wasm-renderer.ts). Also the one
- * place that chooses the kernels.
+ * bit-identical pixels (as does the WebAssembly row renderer, kinds/latent-grid/wasm-render.ts).
  */
-import { kernelModule } from './wasm-module.js';
 import { Layer } from '../format/network.js';
 
 /** Reads inputs (the sampled latents), writes the network's outputs; may clobber inputs. */
@@ -51,28 +49,4 @@ export function generatedEvaluator(layers: readonly Layer[]): NetworkEvaluator {
     previous = shape.outputs;
   });
   return new Function('inputs', 'outputs', lines.join('\n')) as NetworkEvaluator;
-}
-
-export type KernelName = 'reference' | 'generated' | 'wasm';
-
-/** Whether the engine allows `new Function` (a Content-Security-Policy may forbid it). */
-function codeGenerationAllowed(): boolean {
-  try {
-    new Function('');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The kernels to use, training and decoding alike: NNIMG_KERNEL=reference|generated|wasm, by
- * default wasm. Where the chosen one is unavailable (no WebAssembly SIMD or no built module; no
- * code generation) the next one is used: wasm, then generated, then reference.
- */
-export function selectedKernelName(): KernelName {
-  const requested = process.env.NNIMG_KERNEL;
-  if (requested === 'reference') return 'reference';
-  if (requested !== 'generated' && kernelModule()) return 'wasm';
-  return codeGenerationAllowed() ? 'generated' : 'reference';
 }

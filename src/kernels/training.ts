@@ -1,9 +1,8 @@
 /**
- * The training kernels for a network shape: the ones named, by default the ones chosen at start-up
- * for training and decoding alike (selectedKernelName: NNIMG_KERNEL, else the fastest available).
+ * The training kernels for a network shape, by name (select.ts chooses the name, once).
  */
 import { GridSize } from '../format/geometry.js';
-import { KernelName, selectedKernelName } from './synthesis.js';
+import { KernelName } from './select.js';
 import { DistortionKernel, runDistortionPass } from './distortion.js';
 import { generatedDistortionKernel } from './distortion-generated.js';
 import { LatentKernel, ReferenceLatentKernel } from './latents.js';
@@ -12,7 +11,7 @@ import { wasmDistortionKernel } from './distortion-wasm.js';
 
 export type { KernelName };
 
-export function distortionKernel(widths: readonly number[], name: KernelName = selectedKernelName()): DistortionKernel {
+export function distortionKernel(widths: readonly number[], name: KernelName): DistortionKernel {
   switch (name) {
     case 'reference':
       return runDistortionPass;
@@ -24,6 +23,6 @@ export function distortionKernel(widths: readonly number[], name: KernelName = s
 }
 
 /** The per-latent work (proxy, rate, Adam); the generated kernel concerns the network only, so uses the reference here. */
-export function latentKernel(grids: readonly GridSize[], learningRateScale: number, name: KernelName = selectedKernelName()): LatentKernel {
+export function latentKernel(grids: readonly GridSize[], learningRateScale: number, name: KernelName): LatentKernel {
   return name === 'wasm' ? new WasmLatentKernel(grids, learningRateScale) : new ReferenceLatentKernel(grids, learningRateScale);
 }

@@ -4,13 +4,14 @@
  */
 import { AxisTaps, axisTaps } from '../../format/geometry.js';
 import { Model } from './model.js';
-import { KernelName, generatedEvaluator, referenceEvaluator, selectedKernelName } from '../../kernels/synthesis.js';
+import { KernelName } from '../../kernels/select.js';
+import { generatedEvaluator, referenceEvaluator } from '../../kernels/synthesis.js';
 import { OUTPUT_OFFSET } from '../../format/network.js';
 import type { Renderer } from '../renderer.js';
 import { wasmRenderer } from './wasm-render.js';
 
-/** A renderer using the given kernel (by default the selected one); every kernel gives the same pixels. */
-export function createRenderer(model: Model, outWidth: number, outHeight: number, kernel: KernelName = selectedKernelName()): Renderer {
+/** A renderer using the given kernel; every kernel gives the same pixels. */
+export function createRenderer(model: Model, outWidth: number, outHeight: number, kernel: KernelName): Renderer {
   if (kernel === 'wasm') return wasmRenderer(model, outWidth, outHeight);
   const levels = model.grids.length;
   const columnTaps: AxisTaps[] = model.grids.map((g) => axisTaps(outWidth, g.width));

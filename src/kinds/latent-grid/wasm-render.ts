@@ -7,29 +7,7 @@ import { instantiateKernels, MemoryPlan } from '../../kernels/wasm-module.js';
 import { axisTaps } from '../../format/geometry.js';
 import { Model } from './model.js';
 import type { Renderer } from '../renderer.js';
-
-/** Slots of the layout table; the same numbers as in assembly/synthesis.ts. */
-const enum Slot {
-  OutWidth,
-  Channels,
-  Levels,
-  LayerCount,
-  Latents,
-  GridWidths,
-  RowUpper,
-  RowLower,
-  RowFrac,
-  Blended,
-  ColumnLeft,
-  ColumnRight,
-  ColumnFrac,
-  Weights,
-  Biases,
-  LayerInputs,
-  LayerOutputs,
-  Pixels,
-  Widths,
-}
+import { SynthesisSlot as Slot } from '../../kernels/wasm-layout.js';
 
 const LANES = 4;
 /** Bytes of one unit's activations: four pixels in float64. */
