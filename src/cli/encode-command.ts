@@ -4,12 +4,24 @@
  * [--threads N] [--quiet] [--json]`
  */
 import { basename } from 'node:path';
-import { encode } from '../encoder/encode.js';
-import { EncodeResult } from '../encoder/types.js';
-import { MAX_DIMENSION, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH, MAX_PIXELS, ModelKind } from '../format/container.js';
-import { COORDINATE_MLP_OPTIMIZERS, CoordinateMlpOptimizer } from '../encoder/coordinate-mlp-trainer.js';
-import { Timelapse, animationFormatFor } from '../encoder/timelapse.js';
-import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
+import {
+  animationFormatFor,
+  COORDINATE_MLP_OPTIMIZERS,
+  CoordinateMlpOptimizer,
+  DEFAULT_MAX_INPUT_PIXELS,
+  encode,
+  EncodeResult,
+  ImageInputError,
+  MAX_DIMENSION,
+  MAX_HIDDEN_LAYERS,
+  MAX_HIDDEN_WIDTH,
+  MAX_PIXELS,
+  ModelKind,
+  outputFormatFor,
+  RasterImage,
+  readImage,
+  Timelapse,
+} from '../index.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { parseInteger, optional, threadsSetting } from './options.js';
 import {

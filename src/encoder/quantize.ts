@@ -47,9 +47,8 @@ export function quantizeTensor(values: Float32Array, stepExponent: number): Quan
   return { stepExponent, values: q, scaleIndex: bestScaleIndex(q).scaleIndex };
 }
 
-export function tensorBits(tensor: QuantizedTensor): number {
-  return tensorValueBits(tensor.values, tensor.scaleIndex);
-}
+/** Defined with the payload syntax; re-exported for the encoders. */
+export { tensorBits } from '../format/payload.js';
 
 /**
  * Quantizes every latent grid with the step of `latentStepIndex` (trained latents are in units

@@ -26,3 +26,8 @@ export const OUTPUT_OFFSET = 0.5;
 export function multiplyAddsPerPixel(shapes: readonly LayerShape[]): number {
   return shapes.reduce((sum, s) => sum + s.inputs * s.outputs, 0);
 }
+
+/** Weights and biases of the layers. */
+export function parameterCount(shapes: readonly LayerShape[]): number {
+  return shapes.reduce((n, s) => n + (s.inputs + 1) * s.outputs, 0);
+}

@@ -149,6 +149,11 @@ export function tensorValueBits(values: Int32Array, scaleIndex: number): number 
   return bits;
 }
 
+/** The values' bits of a quantized tensor under its own scale. */
+export function tensorBits(tensor: QuantizedTensor): number {
+  return tensorValueBits(tensor.values, tensor.scaleIndex);
+}
+
 /** Decodes a payload of format version `version` (1: no prediction coefficients, all taken as 0). */
 export function decodePayload(
   payload: Uint8Array,
