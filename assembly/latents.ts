@@ -1,10 +1,10 @@
 /**
  * The trainer's per-latent work in WebAssembly: the quantization proxy, the rate pass (with the
  * latents' contexts) and the latents' Adam update. The same computation as the reference,
- * src/training/latent-kernel.ts, in the same order (float64; the host tabulates the rate's exp and log).
+ * src/kernels/latents.ts, in the same order (float64; the host tabulates the rate's exp and log).
  *
- * The host (src/training/wasm-latent-kernel.ts) lays out every array in linear memory and
- * describes the layout in a table of i32 fields; the slot numbers below are shared with it.
+ * The host (src/kernels/latents-wasm.ts) lays out every array in linear memory and
+ * describes the layout in a table of i32 fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
 import { address, field } from './layout';
 import { LatentSlot } from '../src/kernels/wasm-layout';
@@ -27,7 +27,7 @@ const RATE_TABLE = LatentSlot.RateTable;
 const GRIDS = LatentSlot.Grids;
 
 const CONTEXT_COUNT = 6;
-/** src/training/rate.ts: the table spans |value| in [0, 1/2] in this many steps. */
+/** src/entropy/rate.ts: the table spans |value| in [0, 1/2] in this many steps. */
 const RATE_TABLE_STEPS = 256;
 const RATE_TABLE_STRIDE = 3 * (RATE_TABLE_STEPS + 1);
 const PREDICTION_TAPS = 4;
@@ -55,7 +55,7 @@ const ADAM_EPSILON: f64 = 1e-8;
   return load<i32>(rounded + (<usize>i << 2));
 }
 
-/** sfc32, as src/training/random.ts next(): uniform in [0, 1), the same numbers in the same order. */
+/** sfc32, as src/optimizer/random.ts next(): uniform in [0, 1), the same numbers in the same order. */
 @inline function nextUniform(state: usize): f64 {
   const a = load<u32>(state);
   const b = load<u32>(state, 4);
@@ -93,7 +93,7 @@ let dBitsdLogScale: f64 = 0;
 const INVERSE_LN2: f64 = 1 / Math.LN2;
 
 /**
- * src/training/rate.ts tabulatedBinRate: outside the central bin laplaceBinRate's closed form
+ * src/entropy/rate.ts tabulatedBinRate: outside the central bin laplaceBinRate's closed form
  * (with 1/scale given), inside it the rate table interpolated, the same operations in the same
  * order as the reference. Returns the bits, leaves the derivatives in the globals.
  */
@@ -200,7 +200,7 @@ export function latentRate(layout: usize, weight: f64): void {
   store<f64>(bits, roundedBits, 8);
 }
 
-/** One Adam step of the latents, as src/training/adam.ts: `rate` already divided by the first correction. */
+/** One Adam step of the latents, as src/optimizer/adam.ts: `rate` already divided by the first correction. */
 export function latentAdam(layout: usize, rate: f64, correction2: f64): void {
   const latents = address(layout, LATENTS);
   const grad = address(layout, LATENT_GRAD);

@@ -1,12 +1,12 @@
 /**
- * The decoder's row render in WebAssembly SIMD, giving exactly the pixels of src/model/render.ts
- * with the reference evaluator (src/model/network-kernels.ts): the same float64 operations in the
+ * The decoder's row render in WebAssembly SIMD, giving exactly the pixels of src/kinds/latent-grid/render.ts
+ * with the reference evaluator (src/kernels/synthesis.ts): the same float64 operations in the
  * same order, rounded to float32 at the same points. Products of two float32 values are exact in
  * float64, so each f64x2 lane (one pixel) repeats the reference's sums bit for bit. Four pixels
  * (two vectors) and four output units at a time keep eight accumulators in registers.
  *
- * The host (src/model/wasm-renderer.ts) lays out the arrays and describes them in a table of i32
- * fields; the slot numbers below are shared with it.
+ * The host (src/kinds/latent-grid/wasm-render.ts) lays out the arrays and describes them in a table of i32
+ * fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
 import { address, field } from './layout';
 import { SynthesisSlot } from '../src/kernels/wasm-layout';

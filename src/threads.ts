@@ -11,8 +11,7 @@ export function defaultThreadCount(): number {
 
 /**
  * Below this many output pixels a decode renders in its own thread: starting workers (each
- * loads the module) costs more than they save. Measured on 2 busy cores: 4096x2731 took 0.68 s
- * in one thread, 1.25 s in two.
+ * loads the module) costs more than they save (measured: docs/decisions.md).
  */
 export const PARALLEL_DECODE_MIN_PIXELS = 2 ** 24;
 

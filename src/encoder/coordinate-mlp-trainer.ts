@@ -1,6 +1,6 @@
 /**
  * Fitting a coordinate MLP to one image: MSE over every sample, full-batch gradients by
- * backpropagation, minimised with Rprop, Adam or a genetic search (src/training/optimizers.ts).
+ * backpropagation, minimised with Rprop, Adam or a genetic search (src/optimizer/optimizers.ts).
  * Training uses Math.exp for the sigmoid (fast, engine-dependent in the last bit); only the
  * decoder's arithmetic has to be exact.
  */

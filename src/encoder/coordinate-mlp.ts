@@ -39,8 +39,8 @@ export function quantizationLossAllowed(quality: number): number {
 }
 
 /**
- * About a minute of training on a 2-core machine of 2026 (measured: some 6 ns a multiply-add
- * and 25 ns a sigmoid per pixel and gradient step); a count, so that a seed gives one file.
+ * About a minute of training on a 2-core machine of 2026 (the per-operation costs measured:
+ * docs/decisions.md); a count, so that a seed gives one file.
  */
 export function defaultCoordinateMlpIterations(pixels: number, hidden: readonly number[], channels: number, optimizer: CoordinateMlpOptimizer, childSteps: number): number {
   const units = hidden.reduce((n, w) => n + w, channels);

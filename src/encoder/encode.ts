@@ -19,18 +19,15 @@ import { BudgetError, EncodeOptions, EncodeResult } from './types.js';
 
 /**
  * Share of the training spent on the noise proxy; the rest trains on truly rounded latents
- * (0.95 rather than 0.9: +0.10 dB mean on 8 Kodak images at 32000 B full size, -1.2% bytes).
+ * (the measurements: docs/decisions.md).
  */
 const NOISE_PHASE = 0.95;
-/**
- * Adam's step at the start of the cosine schedule. Measured on 8 Kodak images at 384x256, 8000 B,
- * 800 iterations (mean PSNR): 0.02 -> 29.14 dB, 0.03 -> 29.36, 0.045 -> 29.16.
- */
+/** Adam's step at the start of the cosine schedule: the best of those measured (docs/decisions.md). */
 const BASE_LEARNING_RATE = 0.03;
 /**
- * The rounded phase fine-tunes at a small share of the base rate (0.05 -> 29.36 dB, 0.02 -> 29.65
- * in the measurement above; 0.15 -> 28.78): latents that flip between integers undo the noise
- * phase. Settling the rate needs more, or a budget overshoot ends in a coarser latent step.
+ * The rounded phase fine-tunes at a small share of the base rate: latents that flip between
+ * integers undo the noise phase. Settling the rate needs more, or a budget overshoot ends in a
+ * coarser latent step (docs/decisions.md).
  */
 const ROUNDED_PHASE_RATE = 0.02;
 const SETTLE_RATE = 0.05;
@@ -51,10 +48,9 @@ export function defaultHidden(bytes: number | undefined): number[] {
 }
 
 /**
- * About 50 seconds of training with the WebAssembly kernels on a 2-core machine of 2026 (850
- * iterations for a 768x512 photo: 565 gave 0.3 dB less on kodim03 at 32 KB than 800, 1200 another
- * 0.3 dB more but 75 s); a count rather than a time, so that the same input and seed always give
- * the same file.
+ * About 50 seconds of training with the WebAssembly kernels on a 2-core machine of 2026, where
+ * more iterations gained little (docs/decisions.md); a count rather than a time, so that the
+ * same input and seed always give the same file.
  */
 export function defaultIterations(pixels: number, multiplyAdds: number): number {
   const costPerIteration = pixels * (0.75 * multiplyAdds + 150);

@@ -1,5 +1,5 @@
 /**
- * A fast training kernel in plain JavaScript: the same computation as distortion-kernel.ts (the
+ * A fast training kernel in plain JavaScript: the same computation as distortion.ts (the
  * reference), emitted as straight-line code specialised to one network shape, with every weight
  * and gradient accumulator in a local variable. V8 keeps these in registers or on the stack
  * instead of reloading typed arrays, which roughly halves the time per iteration.

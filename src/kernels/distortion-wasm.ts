@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD training kernel (assembly/distortion.ts), behind the DistortionKernel
- * interface of the reference (distortion-kernel.ts). This side lays the pass's arrays out in the
+ * interface of the reference (distortion.ts). This side lays the pass's arrays out in the
  * instance's memory: the target and the taps once per pass object (compared by identity), the
  * latents the rows read, weights and rows on every call. Gradients come back as f64 sums and are added to the
  * pass's gradient arrays.

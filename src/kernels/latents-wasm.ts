@@ -1,6 +1,6 @@
 /**
  * The trainer's per-latent work in WebAssembly (assembly/latents.ts), behind the LatentKernel
- * interface of the reference (latent-kernel.ts). The latents, their gradient, moments, proxy
+ * interface of the reference (latents.ts). The latents, their gradient, moments, proxy
  * and rounding live in the instance's memory for the whole training, so nothing per latent
  * is copied. The noise comes from the trainer's seeded generator, continued in the module.
  */

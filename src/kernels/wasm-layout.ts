@@ -89,13 +89,13 @@ export const enum LatentSlot {
   ProxyLatents,
   /** i32 rounded latents. */
   Rounded,
-  /** u32 state (a, b, c, d) of the host's seeded generator (src/training/random.ts), taken over for the noise. */
+  /** u32 state (a, b, c, d) of the host's seeded generator (src/optimizer/random.ts), taken over for the noise. */
   RandomState,
   /** f64 latent gradient; f32 Adam moments. */
   LatentGrad,
   Moment1,
   Moment2,
-  /** f64 (1 / scale, tail ratio, log gap) per (level, context), see src/training/rate.ts. */
+  /** f64 (1 / scale, tail ratio, log gap) per (level, context), see src/entropy/rate.ts. */
   Laplace,
   /** f64 prediction coefficients per (level, tap): left, top, top-left, top-right. */
   Predictors,

@@ -1,7 +1,7 @@
 /**
  * Loads build/kernels.wasm, the WebAssembly SIMD kernels compiled from assembly/ by
  * `npm run build:wasm`. The path is relative to this file, which sits two folders below the
- * package root both as src/wasm/ (tests, tsx) and as dist/wasm/ (the built package).
+ * package root both as src/kernels/ (tests, tsx) and as dist/kernels/ (the built package).
  */
 import { readFileSync } from 'node:fs';
 
