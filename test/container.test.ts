@@ -11,7 +11,7 @@ import {
   readContainer,
   writeContainer,
 } from '../src/format/container.js';
-import { prng } from './support/prng.js';
+import { prng } from '../bench/support/prng.js';
 
 const SMALL: NnimgHeader = { model: 'latent-grid', width: 64, height: 48, channels: 3, levels: 6, hidden: [6] };
 

@@ -15,7 +15,7 @@ import { layerShapes } from '../src/format/network.js';
 import { QuantizedCoordinateMlp, encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/model.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
 import { SELECTED_KERNEL } from '../src/kernels/select.js';
-import { prng } from './support/prng.js';
+import { prng } from '../bench/support/prng.js';
 
 
 // ---------------------------------------------------------------------------------------------

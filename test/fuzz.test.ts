@@ -33,12 +33,9 @@ describe('fuzzing the decoder', () => {
 
   it(`${RUNS} truncated, bit-flipped, spliced, crafted and random files end in a typed error or a valid image`, () => {
     const outcomes = new Map<string, number>();
-    let slowest = 0;
     fc.assert(
       fc.property(fuzzCases(seeds), (c: FuzzCase) => {
-        const started = performance.now();
         const outcome = decodeCase(c);
-        slowest = Math.max(slowest, performance.now() - started);
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       }),
       { numRuns: RUNS, seed: 1 },
@@ -47,7 +44,6 @@ describe('fuzzing the decoder', () => {
     for (const outcome of ['image', 'format:truncated', 'format:magic', 'format:checksum', 'format:header', 'decode:limit']) {
       expect(outcomes.get(outcome) ?? 0, `${outcome} in ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
     }
-    expect(slowest).toBeLessThan(10000);
   });
 
   it('the check itself fails on an untyped error or a wrong image', () => {
@@ -102,14 +98,12 @@ describe('decoder allocation limit', () => {
     const file = claim(65535, 2048);
     expect(file.length).toBeLessThan(40);
     const before = process.memoryUsage().arrayBuffers;
-    const started = performance.now();
     let error: unknown;
     try {
       parseNnimg(file);
     } catch (e) {
       error = e;
     }
-    expect(performance.now() - started).toBeLessThan(200);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 2 ** 20);
     expect(error).toBeInstanceOf(NnimgDecodeError);
     expect(error).toMatchObject({ code: 'limit', pixels: 65535 * 2048, limit: DEFAULT_MAX_DECODE_PIXELS });
@@ -164,10 +158,8 @@ describe('decoder allocation limit', () => {
     for (const fill of [0x00, 0xff, 0x80, 0x55]) {
       const payload = new Uint8Array(20_000).fill(fill);
       const file = withValidCrc(Uint8Array.from([...zero.subarray(0, headerEnd), ...payload, 0, 0, 0, 0]));
-      const started = performance.now();
       const outcome = decodeCase({ kind: 'fill', bytes: file }, FUZZ_MAX_PIXELS);
       expect(outcome).toMatch(/^(image|decode:payload)$/);
-      expect(performance.now() - started).toBeLessThan(5000);
     }
     expect(() => parseNnimg(new Uint8Array(0))).toThrow(NnimgFormatError);
   });

@@ -90,9 +90,8 @@ describe('refused inputs', () => {
   it('a decompression bomb: a tiny PNG claiming 30000x30000 pixels, refused from its header', async () => {
     const bomb = bombPng(30000, 30000);
     expect(bomb.length).toBeLessThan(200);
-    const started = performance.now();
+    // From the header: the refusal names the claimed size (npm run bench times it).
     const e = await refusal(bomb);
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(e).toMatchObject({ code: 'too-large', pixels: 9e8, limit: DEFAULT_MAX_INPUT_PIXELS });
     expect(e.message).toBe(`the image is 30000x30000 (900000000 pixels), over the limit of ${DEFAULT_MAX_INPUT_PIXELS} pixels`);
   });

@@ -32,16 +32,14 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 /** Runs `nnimg ...args` in this process; names are taken relative to the test folder. */
 async function nnimg(...args: string[]): Promise<Run> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const started = performance.now();
   const code = await runCli(['node', 'nnimg', ...args], { stdout, stderr } as unknown as Streams);
-  return { code, stdout: stdout.text, stderr: stderr.text, ms: performance.now() - started };
+  return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 function expectError(run: Run, code: number, pattern: RegExp): void {
@@ -142,8 +140,8 @@ describe('encoder input: exit 1 with the reason', () => {
   it('an image too wide for the format is refused before training', async () => {
     await sharp({ create: { width: 70000, height: 1, channels: 3, background: '#808080' } }).png().toFile(at('wide.png'));
     const run = await nnimg('encode', at('wide.png'), '-o', at('wide.nnimg'), '--iterations', '1000000');
+    // Before training: a million iterations would outlast the test's timeout.
     expectError(run, 1, /wide\.png: the image is 70000x1; \.nnimg files hold at most 65535 pixels a side/);
-    expect(run.ms).toBeLessThan(5000);
   });
 
   it('an animated GIF: the first frame is encoded, and a note on stderr says so (not with --quiet)', async () => {
@@ -174,7 +172,6 @@ describe('decoder input: exit 1 with the reason', () => {
     writeFileSync(at('huge.nnimg'), claim(65535, 2048));
     const run = await nnimg('decode', at('huge.nnimg'), '-o', at('huge.png'));
     expectError(run, 1, /huge\.nnimg: the image is 65535x2048 \(134215680 pixels\), over the decoder's limit of 67108864 pixels; raise the limit with --max-pixels 134215680/);
-    expect(run.ms).toBeLessThan(5000);
     expect(existsSync(at('huge.png'))).toBe(false);
     expectError(await nnimg('info', at('huge.nnimg')), 1, /over the decoder's limit/);
     writeFileSync(at('wide.nnimg'), claim(300, 200));
@@ -212,10 +209,10 @@ describe('writes', () => {
     writeFileSync(at(output), 'precious');
     const running = nnimg(...args());
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const signalled = performance.now();
     process.emit('SIGINT');
+    // Exit 130 and no output: it stopped before the end (ten million iterations, or a 30000-wide
+    // decode); how promptly is timed by npm run bench, not asserted here.
     const run = await running;
-    expect(performance.now() - signalled).toBeLessThan(5000);
     expectError(run, 130, /interrupted; no output written/);
     expect(readFileSync(at(output), 'utf8')).toBe('precious');
     expect(tempFiles()).toEqual([]);

@@ -15,7 +15,7 @@ import { crc32 } from '../../src/format/crc32.js';
 import { MAGIC, NnimgFormatError, NnimgHeader, writeContainer } from '../../src/format/container.js';
 import { gridSizes } from '../../src/format/geometry.js';
 import { layerShapes } from '../../src/format/network.js';
-import { prng } from '../../test/support/prng.js';
+import { prng } from './prng.js';
 
 /** The decoder's pixel limit in fuzzing: keeps every case to milliseconds. */
 export const FUZZ_MAX_PIXELS = 4096;
