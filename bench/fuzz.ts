@@ -1,5 +1,5 @@
 /**
- * The long decoder fuzz run: the property of test/fuzz.test.ts (every damaged or crafted file ends
+ * The long decoder fuzz run: the property of test/decoder-fuzz.test.ts (every damaged or crafted file ends
  * in a typed error or a valid image) on as many cases as fit in the time given.
  *
  *   npm run fuzz -- [--seconds 180] [--seed N] [--hang-seconds 10] [--max-rss-mb 1024]

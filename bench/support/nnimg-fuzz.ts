@@ -1,5 +1,5 @@
 /**
- * Fuzz cases for the decoder, shared by test/fuzz.test.ts (a few thousand cases in `npm test`) and
+ * Fuzz cases for the decoder, shared by test/decoder-fuzz.test.ts (a few thousand cases in `npm test`) and
  * bench/fuzz.ts (`npm run fuzz`, for minutes). Every case is built from valid .nnimg files:
  * truncated, bit-flipped, overwritten, spliced, with bytes inserted or deleted, with a random
  * header, or random bytes altogether. Most cases get their CRC-32 recomputed, so that the damage
