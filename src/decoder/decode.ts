@@ -2,18 +2,12 @@
 import { NnimgHeader, readContainer } from '../format/container.js';
 import { EntropyError } from '../entropy/laplace.js';
 import { RasterImage } from '../image/io.js';
-import {
-  CoordinateMlpModel,
-  QuantizedCoordinateMlp,
-  coordinateMlpShapes,
-  decodeCoordinateMlpPayload,
-  dequantizeCoordinateMlp,
-} from '../kinds/coordinate-mlp/model.js';
-import { DecodedModel, modelRenderer } from '../kinds/index.js';
-import { Model, dequantize, modelShapes } from '../kinds/latent-grid/model.js';
+import { CoordinateMlpModel, QuantizedCoordinateMlp } from '../kinds/coordinate-mlp/model.js';
+import { DecodedModel, decodeModel, modelRenderer } from '../kinds/index.js';
+import { Model } from '../kinds/latent-grid/model.js';
 import { renderInWorkers } from './render-pool.js';
 import { checkThreadCount, defaultDecodeThreads } from '../threads.js';
-import { PayloadError, QuantizedModel, decodePayload } from '../format/payload.js';
+import { PayloadError, QuantizedModel } from '../format/payload.js';
 
 /** The largest output side the decoder renders. */
 export const MAX_OUTPUT_SIDE = 65536;
@@ -110,14 +104,8 @@ export function parseNnimg(bytes: Uint8Array, limits: DecodeLimits = {}): Parsed
   const maxPixels = maxPixelsOf(limits);
   const { version, header, payload, overheadBytes } = readContainer(bytes);
   checkPixels('the image', header.width, header.height, maxPixels);
-  if (header.model === 'coordinate-mlp') {
-    const quantized = payloadDecoded(() => decodeCoordinateMlpPayload(payload, coordinateMlpShapes(header.hidden, header.channels)));
-    const model = dequantizeCoordinateMlp(header, quantized);
-    return { kind: 'coordinate-mlp', version, header, quantized, model, payloadBytes: payload.length, overheadBytes };
-  }
-  const { grids, shapes } = modelShapes(header);
-  const quantized = payloadDecoded(() => decodePayload(payload, shapes, grids, version));
-  return { kind: 'latent-grid', version, header, quantized, model: dequantize(header, quantized), payloadBytes: payload.length, overheadBytes };
+  const decoded = payloadDecoded(() => decodeModel(header, payload, version));
+  return { ...decoded, version, header, payloadBytes: payload.length, overheadBytes };
 }
 
 /** Runs a payload decoder, reporting invalid range-coded data as NnimgDecodeError. */
