@@ -9,6 +9,7 @@ import { encode } from '../src/encoder/encode.js';
 import { RasterImage } from '../src/image/io.js';
 import { createCoordinateMlpRenderer } from '../src/kinds/coordinate-mlp/model.js';
 import { modelRenderer } from '../src/kinds/index.js';
+import { UNIT_LATENT_STEP_INDEX, dequantize, latentStep } from '../src/kinds/latent-grid/model.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
 import { syntheticModel } from '../src/encoder/workload.js';
 
@@ -24,6 +25,29 @@ function rendered(renderer: { renderRows(y: number, n: number, out: Uint8Array):
   renderer.renderRows(0, height, out);
   return out;
 }
+
+describe('the latent-grid model', () => {
+  it('latent step index i means multiples of 2^((i - 32) / 8)', () => {
+    expect(latentStep(UNIT_LATENT_STEP_INDEX)).toBe(1);
+    expect(latentStep(UNIT_LATENT_STEP_INDEX + 8)).toBe(2);
+    expect(latentStep(UNIT_LATENT_STEP_INDEX - 16)).toBe(0.25);
+    expect(latentStep(UNIT_LATENT_STEP_INDEX + 4)).toBeCloseTo(Math.SQRT2, 14);
+  });
+
+  it('dequantizes latents by the latent step and weights by 2^-stepExponent', () => {
+    const header = { model: 'latent-grid' as const, width: 2, height: 1, channels: 1, levels: 1, hidden: [] };
+    const tensor = (stepExponent: number, values: number[]) => ({ stepExponent, scaleIndex: 0, values: Int32Array.from(values) });
+    const model = dequantize(header, {
+      latentStepIndex: UNIT_LATENT_STEP_INDEX - 8,
+      layers: [{ weights: tensor(2, [3]), biases: tensor(0, [-1]) }],
+      grids: [{ scaleIndices: [0, 0, 0, 0, 0, 0], coefficients: [0, 0, 0, 0], values: Int32Array.from([-8, 5]) }],
+    });
+    expect(Array.from(model.latents[0])).toEqual([-4, 2.5]);
+    expect(Array.from(model.layers[0].weights)).toEqual([0.75]);
+    expect(Array.from(model.layers[0].biases)).toEqual([-1]);
+    expect(model.grids).toEqual([{ width: 2, height: 1 }]);
+  });
+});
 
 describe('modelRenderer', () => {
   it('renders a latent-grid model as the latent-grid renderer does', () => {
