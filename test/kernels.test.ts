@@ -8,6 +8,7 @@ import { generatedDistortionKernel } from '../src/kernels/distortion-generated.j
 import { wasmDistortionKernel } from '../src/kernels/distortion-wasm.js';
 import { syntheticModel, syntheticWorkload } from '../src/encoder/workload.js';
 import { Random } from '../src/optimizer/random.js';
+import { MemoryPlan, instantiateKernels, kernelModule } from '../src/kernels/wasm-module.js';
 
 function workload(width: number, height: number, channels: number, hidden: number[], seed: number, levels = 4): DistortionPass {
   return syntheticWorkload({ width, height, channels, levels, hidden, seed });
@@ -165,5 +166,29 @@ describe('kernel selection (kernels/select.ts)', () => {
 
   it('is chosen once, from the environment the process started with', () => {
     expect(SELECTED_KERNEL).toBe(availableKernel(process.env.NNIMG_KERNEL));
+  });
+});
+
+describe('the WebAssembly module (kernels/wasm-module.ts)', () => {
+  it('is built, and each instance has its own memory', () => {
+    expect(kernelModule()).not.toBeNull();
+    const [a, b] = [instantiateKernels(), instantiateKernels()];
+    expect(a.memory).not.toBe(b.memory);
+    expect(a.heapBase()).toBeGreaterThan(0);
+  });
+
+  it('MemoryPlan places arrays 16-byte aligned from the heap base, one after another, and grows the memory to hold them', () => {
+    const kernels = instantiateKernels();
+    const plan = new MemoryPlan(kernels);
+    const first = plan.reserve(3);
+    const second = plan.reserve(100_000);
+    const third = plan.reserve(8);
+    expect(first).toBeGreaterThanOrEqual(kernels.heapBase());
+    for (const at of [first, second, third]) expect(at % 16).toBe(0);
+    expect(second).toBe(first + 16);
+    expect(third).toBe(second + 100_000);
+    const buffer = plan.commit();
+    expect(buffer.byteLength).toBeGreaterThanOrEqual(third + 8);
+    expect(buffer.byteLength % 65536).toBe(0);
   });
 });
