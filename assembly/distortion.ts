@@ -1,53 +1,43 @@
 /**
  * The training pass in WebAssembly SIMD: the same computation as
- * src/training/distortion-kernel.ts (the reference), four neighbouring pixels of a row at a time,
+ * src/kernels/distortion.ts (the reference), four neighbouring pixels of a row at a time,
  * one pixel per f32x4 lane. Every layer's width is padded to a multiple of four with zero weights,
  * so that output and input units can be processed four at a time with their accumulators in
  * registers (large straight-line SIMD code makes V8 spill).
  *
- * The host (src/training/wasm-kernel.ts) lays out every array in linear memory and describes the
- * layout in a table of i32 fields; the slot numbers below are shared with it.
+ * The host (src/kernels/distortion-wasm.ts) lays out every array in linear memory and describes the
+ * layout in a table of i32 fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
 import { address, field } from './layout';
+import { DistortionSlot } from '../src/kernels/wasm-layout';
 
-// Layout table slots.
-const WIDTH = 0;
-const PADDED_WIDTH = 1;
-const HEIGHT = 2;
-const CHANNELS = 3;
-const LEVELS = 4;
-const LAYER_COUNT = 5;
-const ROW_COUNT = 6;
-/** f32 latents, all levels concatenated. */
-const LATENTS = 7;
-/** f64 latent gradient accumulators, one per latent. */
-const LATENT_GRAD = 8;
-/** f32 target, planar: channel c, row y, column x at (c * height + y) * paddedWidth + x. */
-const TARGET = 9;
-/** i32 grid columns and f32 fractions per (level, column): level l column x at l * paddedWidth + x. */
-const COLUMN_FIRST = 10;
-const COLUMN_SECOND = 11;
-const COLUMN_FRAC = 12;
-/** i32 latent index of a grid row's first cell, and f32 fractions, per (level, image row): l * height + y. */
-const ROW_FIRST = 13;
-const ROW_SECOND = 14;
-const ROW_FRAC = 15;
-/** i32 image rows to visit. */
-const ROWS = 16;
-/** f32 weights (per layer, padded outputs x padded inputs, row-major) and biases (padded). */
-const WEIGHTS = 17;
-const BIASES = 18;
-/** f32x4 per-lane gradient sums of the current row, one per padded weight and bias. */
-const WEIGHT_LANES = 19;
-const BIAS_LANES = 20;
-/** f64 gradient accumulators over the pass, one per padded weight and bias. */
-const WEIGHT_GRAD = 21;
-const BIAS_GRAD = 22;
-/** f32x4 activations and deltas of every padded unit of every layer, latents first. */
-const ACTIVATIONS = 23;
-const DELTAS = 24;
-/** Padded widths of every layer, LAYER_COUNT + 1 of them. */
-const PADDED_WIDTHS = 25;
+// Layout table slots (src/kernels/wasm-layout.ts).
+const WIDTH = DistortionSlot.Width;
+const PADDED_WIDTH = DistortionSlot.PaddedWidth;
+const HEIGHT = DistortionSlot.Height;
+const CHANNELS = DistortionSlot.Channels;
+const LEVELS = DistortionSlot.Levels;
+const LAYER_COUNT = DistortionSlot.LayerCount;
+const ROW_COUNT = DistortionSlot.RowCount;
+const LATENTS = DistortionSlot.Latents;
+const LATENT_GRAD = DistortionSlot.LatentGrad;
+const TARGET = DistortionSlot.Target;
+const COLUMN_FIRST = DistortionSlot.ColumnFirst;
+const COLUMN_SECOND = DistortionSlot.ColumnSecond;
+const COLUMN_FRAC = DistortionSlot.ColumnFrac;
+const ROW_FIRST = DistortionSlot.RowFirst;
+const ROW_SECOND = DistortionSlot.RowSecond;
+const ROW_FRAC = DistortionSlot.RowFrac;
+const ROWS = DistortionSlot.Rows;
+const WEIGHTS = DistortionSlot.Weights;
+const BIASES = DistortionSlot.Biases;
+const WEIGHT_LANES = DistortionSlot.WeightLanes;
+const BIAS_LANES = DistortionSlot.BiasLanes;
+const WEIGHT_GRAD = DistortionSlot.WeightGrad;
+const BIAS_GRAD = DistortionSlot.BiasGrad;
+const ACTIVATIONS = DistortionSlot.Activations;
+const DELTAS = DistortionSlot.Deltas;
+const PADDED_WIDTHS = DistortionSlot.PaddedWidths;
 
 @inline function layerWidth(layout: usize, k: i32): i32 {
   return field(layout, PADDED_WIDTHS + k);

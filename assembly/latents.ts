@@ -1,42 +1,33 @@
 /**
  * The trainer's per-latent work in WebAssembly: the quantization proxy, the rate pass (with the
  * latents' contexts) and the latents' Adam update. The same computation as the reference,
- * src/training/latent-kernel.ts, in the same order (float64; the host tabulates the rate's exp and log).
+ * src/kernels/latents.ts, in the same order (float64; the host tabulates the rate's exp and log).
  *
- * The host (src/training/wasm-latent-kernel.ts) lays out every array in linear memory and
- * describes the layout in a table of i32 fields; the slot numbers below are shared with it.
+ * The host (src/kernels/latents-wasm.ts) lays out every array in linear memory and
+ * describes the layout in a table of i32 fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
 import { address, field } from './layout';
+import { LatentSlot } from '../src/kernels/wasm-layout';
 
-// Layout table slots.
-const LEVELS = 0;
-/** f32 latents, all levels concatenated, and the proxy of them the synthesis sees. */
-const LATENTS = 1;
-const PROXY_LATENTS = 2;
-/** i32 rounded latents. */
-const ROUNDED = 3;
-/** u32 state (a, b, c, d) of the host's seeded generator (src/training/random.ts), taken over for the noise. */
-const RANDOM_STATE = 4;
-/** f64 latent gradient; f32 Adam moments. */
-const LATENT_GRAD = 5;
-const MOMENT1 = 6;
-const MOMENT2 = 7;
-/** f64 (1 / scale, tail ratio, log gap) per (level, context), see src/training/rate.ts. */
-const LAPLACE = 8;
-/** f64 prediction coefficients per (level, tap): left, top, top-left, top-right. */
-const PREDICTORS = 9;
-/** f64 gradient sums per (level, context) and per (level, tap). */
-const SCALE_GRAD = 10;
-const PREDICTOR_GRAD = 11;
-/** f64 bits of the proxy latents, then of the rounded latents. */
-const BITS = 12;
-/** f64 rate table per (level, context): (bits, dBits/d|value|, dBits/dLogScale) at RATE_TABLE_STEPS + 1 points. */
-const RATE_TABLE = 13;
-/** i32 width and height of every level's grid. */
-const GRIDS = 14;
+// Layout table slots (src/kernels/wasm-layout.ts).
+const LEVELS = LatentSlot.Levels;
+const LATENTS = LatentSlot.Latents;
+const PROXY_LATENTS = LatentSlot.ProxyLatents;
+const ROUNDED = LatentSlot.Rounded;
+const RANDOM_STATE = LatentSlot.RandomState;
+const LATENT_GRAD = LatentSlot.LatentGrad;
+const MOMENT1 = LatentSlot.Moment1;
+const MOMENT2 = LatentSlot.Moment2;
+const LAPLACE = LatentSlot.Laplace;
+const PREDICTORS = LatentSlot.Predictors;
+const SCALE_GRAD = LatentSlot.ScaleGrad;
+const PREDICTOR_GRAD = LatentSlot.PredictorGrad;
+const BITS = LatentSlot.Bits;
+const RATE_TABLE = LatentSlot.RateTable;
+const GRIDS = LatentSlot.Grids;
 
 const CONTEXT_COUNT = 6;
-/** src/training/rate.ts: the table spans |value| in [0, 1/2] in this many steps. */
+/** src/entropy/rate.ts: the table spans |value| in [0, 1/2] in this many steps. */
 const RATE_TABLE_STEPS = 256;
 const RATE_TABLE_STRIDE = 3 * (RATE_TABLE_STEPS + 1);
 const PREDICTION_TAPS = 4;
@@ -64,7 +55,7 @@ const ADAM_EPSILON: f64 = 1e-8;
   return load<i32>(rounded + (<usize>i << 2));
 }
 
-/** sfc32, as src/training/random.ts next(): uniform in [0, 1), the same numbers in the same order. */
+/** sfc32, as src/optimizer/random.ts next(): uniform in [0, 1), the same numbers in the same order. */
 @inline function nextUniform(state: usize): f64 {
   const a = load<u32>(state);
   const b = load<u32>(state, 4);
@@ -102,7 +93,7 @@ let dBitsdLogScale: f64 = 0;
 const INVERSE_LN2: f64 = 1 / Math.LN2;
 
 /**
- * src/training/rate.ts tabulatedBinRate: outside the central bin laplaceBinRate's closed form
+ * src/entropy/rate.ts tabulatedBinRate: outside the central bin laplaceBinRate's closed form
  * (with 1/scale given), inside it the rate table interpolated, the same operations in the same
  * order as the reference. Returns the bits, leaves the derivatives in the globals.
  */
@@ -215,7 +206,7 @@ export function latentRate(layout: usize, weight: f64, expected: bool): void {
   store<f64>(bits, roundedBits, 8);
 }
 
-/** One Adam step of the latents, as src/training/adam.ts: `rate` already divided by the first correction. */
+/** One Adam step of the latents, as src/optimizer/adam.ts: `rate` already divided by the first correction. */
 export function latentAdam(layout: usize, rate: f64, correction2: f64): void {
   const latents = address(layout, LATENTS);
   const grad = address(layout, LATENT_GRAD);

@@ -1,44 +1,36 @@
 /**
- * The decoder's row render in WebAssembly SIMD, giving exactly the pixels of src/model/render.ts
- * with the reference evaluator (src/model/network-kernels.ts): the same float64 operations in the
+ * The decoder's row render in WebAssembly SIMD, giving exactly the pixels of src/kinds/latent-grid/render.ts
+ * with the reference evaluator (src/kernels/synthesis.ts): the same float64 operations in the
  * same order, rounded to float32 at the same points. Products of two float32 values are exact in
  * float64, so each f64x2 lane (one pixel) repeats the reference's sums bit for bit. Four pixels
  * (two vectors) and four output units at a time keep eight accumulators in registers.
  *
- * The host (src/model/wasm-renderer.ts) lays out the arrays and describes them in a table of i32
- * fields; the slot numbers below are shared with it.
+ * The host (src/kinds/latent-grid/wasm-render.ts) lays out the arrays and describes them in a table of i32
+ * fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
 import { address, field } from './layout';
+import { SynthesisSlot } from '../src/kernels/wasm-layout';
 
-// Layout table slots.
-const OUT_WIDTH = 0;
-const CHANNELS = 1;
-const LEVELS = 2;
-const LAYER_COUNT = 3;
-/** f32 latent grids, all levels concatenated. */
-const LATENTS = 4;
-/** i32 grid width per level. */
-const GRID_WIDTHS = 5;
-/** This row's taps per level: i32 latent index of the upper and lower grid row, f32 fraction. */
-const ROW_UPPER = 6;
-const ROW_LOWER = 7;
-const ROW_FRAC = 8;
-/** f32 blend of each level's two grid rows, levels concatenated. */
-const BLENDED = 9;
-/** Per (level, output column), level l column x at l * paddedWidth + x: i32 indices into BLENDED, f32 fraction. */
-const COLUMN_LEFT = 10;
-const COLUMN_RIGHT = 11;
-const COLUMN_FRAC = 12;
-/** f64 weights (per layer, padded outputs x inputs, row-major) and biases (padded outputs). */
-const WEIGHTS = 13;
-const BIASES = 14;
-/** f64 activations of four pixels per unit: the layer's inputs, then its outputs. */
-const LAYER_INPUTS = 15;
-const LAYER_OUTPUTS = 16;
-/** u8 pixels of the row, channels interleaved. */
-const PIXELS = 17;
-/** Widths of every layer, LAYER_COUNT + 1 of them: levels, hidden..., channels. */
-const WIDTHS = 18;
+// Layout table slots (src/kernels/wasm-layout.ts).
+const OUT_WIDTH = SynthesisSlot.OutWidth;
+const CHANNELS = SynthesisSlot.Channels;
+const LEVELS = SynthesisSlot.Levels;
+const LAYER_COUNT = SynthesisSlot.LayerCount;
+const LATENTS = SynthesisSlot.Latents;
+const GRID_WIDTHS = SynthesisSlot.GridWidths;
+const ROW_UPPER = SynthesisSlot.RowUpper;
+const ROW_LOWER = SynthesisSlot.RowLower;
+const ROW_FRAC = SynthesisSlot.RowFrac;
+const BLENDED = SynthesisSlot.Blended;
+const COLUMN_LEFT = SynthesisSlot.ColumnLeft;
+const COLUMN_RIGHT = SynthesisSlot.ColumnRight;
+const COLUMN_FRAC = SynthesisSlot.ColumnFrac;
+const WEIGHTS = SynthesisSlot.Weights;
+const BIASES = SynthesisSlot.Biases;
+const LAYER_INPUTS = SynthesisSlot.LayerInputs;
+const LAYER_OUTPUTS = SynthesisSlot.LayerOutputs;
+const PIXELS = SynthesisSlot.Pixels;
+const WIDTHS = SynthesisSlot.Widths;
 
 const UNIT_BYTES: usize = 32;
 

@@ -1,5 +1,5 @@
 /**
- * The long decoder fuzz run: the property of test/fuzz.test.ts (every damaged or crafted file ends
+ * The long decoder fuzz run: the property of test/decoder-fuzz.test.ts (every damaged or crafted file ends
  * in a typed error or a valid image) on as many cases as fit in the time given.
  *
  *   npm run fuzz -- [--seconds 180] [--seed N] [--hang-seconds 10] [--max-rss-mb 1024]
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Command } from 'commander';
 import fc from 'fast-check';
-import { FuzzCase, SeedFile, decodeCase, fuzzCases, seedFiles } from '../test/support/nnimg-fuzz.js';
+import { FuzzCase, SeedFile, decodeCase, fuzzCases, seedFiles } from './support/nnimg-fuzz.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Shared with the worker: [cases started, length of the current case], then its bytes. */

@@ -9,8 +9,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
-import { decode, encode, readImage } from '../src/index.js';
-import { RasterImage } from '../src/image/io.js';
+import { RasterImage, decode, encode, readImage } from '../src/index.js';
 import { DEFAULT_BASELINE_SETTINGS, EncodeMemo, baselineCandidates } from '../src/report/baselines.js';
 import { toRgb } from '../src/report/metrics.js';
 

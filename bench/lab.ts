@@ -12,13 +12,10 @@ import { cpus } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { Command } from 'commander';
 import sharp, { type KernelEnum } from 'sharp';
-import { decode } from '../src/codec/decode.js';
-import { EncodeOptions, EncodeResult, encode } from '../src/codec/encode.js';
-import { RasterImage, readImage } from '../src/image/io.js';
+import { CoordinateMlpOptimizer, EncodeOptions, EncodeResult, RasterImage, decode, encode, readImage } from '../src/index.js';
 import { BICUBIC, LANCZOS3, UpscaleKernel, upscaleCentred } from '../src/image/resample.js';
 import { downscale } from '../src/report/baselines.js';
 import { RgbImage, psnrRgb, ssimRgb, toRgb } from '../src/report/metrics.js';
-import { CoordinateMlpOptimizer } from '../src/training/coordinate-mlp-trainer.js';
 
 const program = new Command('lab')
   .argument('<images...>', 'photos to use (PNG, JPEG, ...)')

@@ -16,14 +16,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import sharp from 'sharp';
-import { QuantizedModel, encodePayload, unusedGrid } from '../src/codec/bitstream.js';
-import { decode, parseNnimg } from '../src/codec/decode.js';
-import { EncodeOptions, encode } from '../src/codec/encode.js';
-import { FORMAT_VERSION, NnimgHeader, writeContainer } from '../src/container/format.js';
+import { QuantizedModel, encodePayload, unusedGrid } from '../src/format/payload.js';
+import { decode, parseNnimg } from '../src/decoder/decode.js';
+import { encode } from '../src/encoder/encode.js';
+import { EncodeOptions } from '../src/encoder/types.js';
+import { FORMAT_VERSION, NnimgHeader, writeContainer } from '../src/format/container.js';
 import { RasterImage, readImage } from '../src/image/io.js';
-import { gridSizes } from '../src/model/geometry.js';
-import { layerShapes } from '../src/model/network.js';
-import { VectorEntry } from '../test/support/vectors.js';
+import { gridSizes } from '../src/format/geometry.js';
+import { layerShapes } from '../src/format/network.js';
+import { VectorEntry } from '../spec/vectors.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const options = new Command()

@@ -6,16 +6,27 @@
  *     and with the wasm kernel on 1 and 2 threads, then a decode at width 4096 on 1 and 2 threads;
  *  2. decoding a random 768x512 model (7 grids, MLP 7-16-3) at width 4096, in memory, per kernel;
  *  3. with an image: default encode seconds and PSNR at 16000 bytes;
- *  4. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing.
+ *  4. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing;
+ *  5. how fast bad input is refused and Ctrl-C obeyed (timed here, not asserted by npm test,
+ *     whose results must not depend on the machine's load).
  */
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import fc from 'fast-check';
 import sharp from 'sharp';
-import { decode, decodeInThreads, encode, readImage } from '../src/index.js';
-import { createRenderer } from '../src/model/render.js';
-import { stripRows } from '../src/codec/decode.js';
-import { KernelName, distortionKernel } from '../src/training/kernels.js';
-import { Trainer } from '../src/training/trainer.js';
-import { WorkloadShape, syntheticModel, syntheticWorkload } from '../src/training/workload.js';
+import { runCli } from '../src/cli/main.js';
+import type { Streams } from '../src/cli/output.js';
+import { crc32 } from '../src/format/crc32.js';
+import { writeContainer } from '../src/format/container.js';
+import { decodeCase, fuzzCases, seedFiles } from './support/nnimg-fuzz.js';
+import { decode, decodeInThreads, encode, parseNnimg, readImage } from '../src/index.js';
+import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { stripRows } from '../src/decoder/decode.js';
+import { KernelName, distortionKernel } from '../src/kernels/training.js';
+import { Trainer } from '../src/encoder/trainer.js';
+import { WorkloadShape, syntheticModel, syntheticWorkload } from '../src/encoder/workload.js';
 
 const KERNELS: [KernelName, number][] = [
   ['reference', 3],
@@ -111,3 +122,66 @@ if (imagePath) {
   const theirs = (performance.now() - started) / 1000;
   console.log(`decode at 4096x${decoded.height}: nnimg ${ours.toFixed(2)} s; sharp JPEG decode + Lanczos resize ${theirs.toFixed(2)} s (${(ours / theirs).toFixed(1)}x)`);
 }
+
+console.log('refusals and interrupts (timed here; npm test checks only that they happen):');
+const msOf = async (work: () => unknown): Promise<number> => {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+};
+// A 25-byte file whose header claims 65535x2048 pixels: refused before the model is allocated.
+const claim = writeContainer({ model: 'latent-grid', width: 65535, height: 2048, channels: 3, levels: 12, hidden: [64, 64, 64, 64] }, new Uint8Array(0));
+const claimMs = await msOf(() => {
+  try {
+    parseNnimg(claim);
+  } catch {
+    // NnimgDecodeError 'limit', as expected.
+  }
+});
+console.log(`  parseNnimg of a ${claim.length}-byte file claiming 2^27 pixels: ${claimMs.toFixed(1)} ms`);
+// A PNG whose header claims 30000x30000 over 1 kB of data: refused from its header.
+const chunk = (type: string, data: Uint8Array) => {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const out = Buffer.alloc(body.length + 8);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(crc32(body), body.length + 4);
+  return out;
+};
+const ihdr = Buffer.alloc(13);
+ihdr.writeUInt32BE(30000, 0);
+ihdr.writeUInt32BE(30000, 4);
+ihdr[8] = 8;
+ihdr[9] = 2;
+const bomb = new Uint8Array(
+  Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(new Uint8Array(1024))), chunk('IEND', new Uint8Array(0))]),
+);
+const bombMs = await msOf(() => readImage(bomb).catch(() => undefined));
+console.log(`  readImage of a ${bomb.length}-byte PNG claiming 30000x30000: ${bombMs.toFixed(1)} ms`);
+// The fuzz cases of npm test: the slowest one (npm run fuzz runs many more, with a hang watchdog).
+let slowestCase = 0;
+for (const fuzzCase of fc.sample(fuzzCases(seedFiles()), { numRuns: 4000, seed: 1 })) {
+  slowestCase = Math.max(slowestCase, await msOf(() => decodeCase(fuzzCase)));
+}
+console.log(`  4000 fuzzed files: the slowest decoded or refused in ${slowestCase.toFixed(1)} ms`);
+// Ctrl-C: from SIGINT to the command's end, during a long encode and a long decode.
+const folder = mkdtempSync(join(tmpdir(), 'nnimg-bench-'));
+const silent = { stdout: { write: () => true }, stderr: { write: () => true } } as unknown as Streams;
+try {
+  await sharp({ create: { width: 24, height: 16, channels: 3, background: '#608040' } }).png().toFile(join(folder, 'crop.png'));
+  await runCli(['node', 'nnimg', 'encode', join(folder, 'crop.png'), '-o', join(folder, 'crop.nnimg'), '--iterations', '5', '--quiet'], silent);
+  const interrupted = async (args: string[]) => {
+    const running = runCli(['node', 'nnimg', ...args, '--quiet'], silent);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const signalled = performance.now();
+    process.emit('SIGINT');
+    const code = await running;
+    return `${(performance.now() - signalled).toFixed(0)} ms (exit ${code})`;
+  };
+  const encodeStop = await interrupted(['encode', join(folder, 'crop.png'), '-o', join(folder, 'long.nnimg'), '--iterations', '10000000']);
+  const decodeStop = await interrupted(['decode', join(folder, 'crop.nnimg'), '-o', join(folder, 'poster.png'), '--width', '30000']);
+  console.log(`  Ctrl-C during a long encode: stopped in ${encodeStop}; during a 30000-wide decode: ${decodeStop}`);
+} finally {
+  rmSync(folder, { recursive: true, force: true });
+}
+

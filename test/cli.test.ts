@@ -131,18 +131,21 @@ describe('nnimg encode', () => {
   });
 
   it('stops on SIGINT with exit 130 and writes nothing', async () => {
-    const child = spawn(process.execPath, [bin, 'encode', 'crop.png', '-o', 'stopped.nnimg', '--iterations', '1000000', '--json'], {
+    const frames = join(dir, 'sigint-frames');
+    const child = spawn(process.execPath, [bin, 'encode', 'crop.png', '-o', 'stopped.nnimg', '--iterations', '1000000', '--json', '--frames', frames, '--every', '1'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const signalled = performance.now();
+    // Training has begun (the handler is in place) once the first snapshot is written; a fixed wait
+    // was too short on a loaded machine.
+    while (!existsSync(join(frames, 'frame-00002.png'))) await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill('SIGINT');
+    // A million iterations would outlast the test's timeout: exit 130 means it stopped between two
+    // (how promptly is timed by npm run bench, not asserted here).
     expect(await exited).toBe(130);
-    expect(performance.now() - signalled).toBeLessThan(5000); // promptly: between two iterations (generous: CI machines are loaded)
     expect(stderr).toMatch(/^nnimg: interrupted/);
     expect(existsSync(join(dir, 'stopped.nnimg'))).toBe(false);
     expect(tempFiles()).toEqual([]);

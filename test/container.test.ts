@@ -1,7 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { pack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../src/container/crc32.js';
+import { crc32 } from '../src/format/crc32.js';
 import {
   FORMAT_VERSION,
   MAGIC,
@@ -10,8 +10,8 @@ import {
   NnimgHeader,
   readContainer,
   writeContainer,
-} from '../src/container/format.js';
-import { prng } from './support/prng.js';
+} from '../src/format/container.js';
+import { prng } from '../bench/support/prng.js';
 
 const SMALL: NnimgHeader = { model: 'latent-grid', width: 64, height: 48, channels: 3, levels: 6, hidden: [6] };
 

@@ -13,7 +13,7 @@ import {
   nearestScaleIndex,
 } from '../src/entropy/laplace.js';
 import { RangeDecoder, RangeEncoder } from '../src/entropy/range-coder.js';
-import { prng } from './support/prng.js';
+import { prng } from '../bench/support/prng.js';
 
 
 /** A rounded Laplace(0, b) sample. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RangeDecoder, RangeEncoder } from '../src/entropy/range-coder.js';
-import { prng } from './support/prng.js';
+import { prng } from '../bench/support/prng.js';
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
 

@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli as runProgram } from '../src/cli/main.js';
-import { decode, decodeInThreads, parseNnimg, renderStripsInThreads } from '../src/codec/decode.js';
-import { EncodeCancelledError, encode } from '../src/codec/encode.js';
+import { decode, decodeInThreads, parseNnimg, renderStripsInThreads } from '../src/decoder/decode.js';
+import { encode } from '../src/encoder/encode.js';
+import { EncodeCancelledError } from '../src/encoder/types.js';
 import { RasterImage, readImage } from '../src/image/io.js';
-import { runningWorkerCount } from '../src/parallel/threads.js';
+import { runningWorkerCount } from '../src/threads.js';
 
 let coffee: RasterImage; // 64x48 RGB
 

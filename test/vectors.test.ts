@@ -8,9 +8,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decode, parseNnimg } from '../src/codec/decode.js';
-import { FORMAT_VERSION } from '../src/container/format.js';
-import { VectorManifest } from './support/vectors.js';
+import { decode, parseNnimg } from '../src/decoder/decode.js';
+import { FORMAT_VERSION } from '../src/format/container.js';
+import { VectorManifest } from '../spec/vectors.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');

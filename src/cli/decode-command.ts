@@ -4,14 +4,17 @@ import sharp from 'sharp';
 import {
   DEFAULT_MAX_DECODE_PIXELS,
   MAX_OUTPUT_SIDE,
+  MAX_PIXELS,
   NnimgDecodeError,
+  NnimgFormatError,
+  OutputFormat,
+  outputFormatFor,
   ParsedFile,
   parseNnimg,
   renderStripsInThreads,
   resolveOutputSize,
-} from '../codec/decode.js';
-import { MAX_PIXELS, NnimgFormatError } from '../container/format.js';
-import { OutputFormat, outputFormatFor } from '../image/io.js';
+  writePngFile,
+} from '../index.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { optional, parseInteger, parsePositiveNumber, threadsSetting } from './options.js';
 import {
@@ -26,7 +29,6 @@ import {
   trackTemp,
   writeAtomically,
 } from './output.js';
-import { writePngFile } from '../image/png-writer.js';
 import { createProgress } from './progress.js';
 import { runInterruptible } from './signals.js';
 

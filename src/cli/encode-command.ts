@@ -4,11 +4,24 @@
  * [--threads N] [--quiet] [--json]`
  */
 import { basename } from 'node:path';
-import { EncodeResult, encode } from '../codec/encode.js';
-import { MAX_DIMENSION, MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH, MAX_PIXELS, ModelKind } from '../container/format.js';
-import { COORDINATE_MLP_OPTIMIZERS, CoordinateMlpOptimizer } from '../training/coordinate-mlp-trainer.js';
-import { Timelapse, animationFormatFor } from '../training/timelapse.js';
-import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, RasterImage, outputFormatFor, readImage } from '../image/io.js';
+import {
+  animationFormatFor,
+  COORDINATE_MLP_OPTIMIZERS,
+  CoordinateMlpOptimizer,
+  DEFAULT_MAX_INPUT_PIXELS,
+  encode,
+  EncodeResult,
+  ImageInputError,
+  MAX_DIMENSION,
+  MAX_HIDDEN_LAYERS,
+  MAX_HIDDEN_WIDTH,
+  MAX_PIXELS,
+  ModelKind,
+  outputFormatFor,
+  RasterImage,
+  readImage,
+  Timelapse,
+} from '../index.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { parseInteger, optional, threadsSetting } from './options.js';
 import {

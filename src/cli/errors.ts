@@ -1,9 +1,6 @@
 /** Error kinds of the command line and how each maps to a one-line message and an exit code. */
 import { CommanderError } from 'commander';
-import { BudgetError, EncodeCancelledError } from '../codec/encode.js';
-import { NnimgDecodeError } from '../codec/decode.js';
-import { NnimgFormatError } from '../container/format.js';
-import { ImageInputError } from '../image/io.js';
+import { BudgetError, EncodeCancelledError, ImageInputError, NnimgDecodeError, NnimgFormatError } from '../index.js';
 
 export const EXIT_OK = 0;
 /** Runtime or codec error: unreadable input, damaged file, budget too small, write failure. */

@@ -1,18 +1,5 @@
 /** `nnimg info IN [--json]`: what a .nnimg file holds and where its bytes go. */
-import {
-  LATENT_STEP_BITS,
-  QuantizedModel,
-  QuantizedTensor,
-  STEP_EXPONENT_BITS,
-  gridSideBits,
-  gridValueBits,
-  tensorValueBits,
-} from '../codec/bitstream.js';
-import { SCALE_INDEX_BITS } from '../entropy/laplace.js';
-import { GridSize } from '../model/geometry.js';
-import { latentStep } from '../model/model.js';
-import { QuantizedCoordinateMlp } from '../model/coordinate-mlp.js';
-import { multiplyAddsPerPixel } from '../model/network.js';
+import { modelSummary, payloadBits } from '../index.js';
 import { maxPixelsSetting, parseNnimgFile } from './decode-command.js';
 import { Streams, channelName, readInputFile } from './output.js';
 
@@ -21,88 +8,11 @@ export interface InfoFlags {
   maxPixels?: string;
 }
 
-export interface LayerBits {
-  inputs: number;
-  outputs: number;
-  /** Step exponent and scale index fields of the weight and bias tensors. */
-  sideBits: number;
-  weightBits: number;
-  biasBits: number;
-}
-
-export interface LevelBits {
-  level: number;
-  width: number;
-  height: number;
-  used: boolean;
-  nonZero: number;
-  /** The used flag, the prediction coefficients and the per-context scale indices. */
-  sideBits: number;
-  valueBits: number;
-}
-
-export interface PayloadBits {
-  /** payloadBytes * 8: what the file actually spends. */
-  stored: number;
-  /** Sum of the parts below, from the entropy model; the range coder adds a few bits. */
-  estimated: number;
-  latentStep: number;
-  weights: number;
-  latents: number;
-  layers: LayerBits[];
-  levels: LevelBits[];
-}
-
-function tensorBits(tensor: QuantizedTensor): number {
-  return tensorValueBits(tensor.values, tensor.scaleIndex);
-}
-
-/** Where the payload bits go, costed under the file's own entropy parameters. */
-export function payloadBits(quantized: QuantizedModel | QuantizedCoordinateMlp, grids: readonly GridSize[], payloadBytes: number, version: number): PayloadBits {
-  // A coordinate MLP has no latent step and no grids.
-  const latentGrids = 'grids' in quantized ? quantized.grids : [];
-  const latentStepBits = 'grids' in quantized ? LATENT_STEP_BITS : 0;
-  const layers = quantized.layers.map((layer) => ({
-    inputs: layer.weights.values.length / layer.biases.values.length,
-    outputs: layer.biases.values.length,
-    sideBits: 2 * (STEP_EXPONENT_BITS + SCALE_INDEX_BITS),
-    weightBits: tensorBits(layer.weights),
-    biasBits: tensorBits(layer.biases),
-  }));
-  const levels = latentGrids.map((grid, level) => {
-    const size = grids[level];
-    let nonZero = 0;
-    for (const v of grid.values) if (v !== 0) nonZero++;
-    const used = grid.scaleIndices !== null;
-    return {
-      level,
-      width: size.width,
-      height: size.height,
-      used,
-      nonZero,
-      sideBits: gridSideBits(grid, version),
-      valueBits: gridValueBits(grid, size),
-    };
-  });
-  const weights = layers.reduce((n, l) => n + l.sideBits + l.weightBits + l.biasBits, 0);
-  const latents = levels.reduce((n, l) => n + l.sideBits + l.valueBits, 0);
-  return {
-    stored: payloadBytes * 8,
-    estimated: latentStepBits + weights + latents,
-    latentStep: latentStepBits,
-    weights,
-    latents,
-    layers,
-    levels,
-  };
-}
-
 export async function runInfo(input: string, flags: InfoFlags, streams: Streams): Promise<void> {
   const maxPixels = maxPixelsSetting(flags.maxPixels, 'info');
   const bytes = await readInputFile(input);
   const parsed = parseNnimgFile(input, bytes, maxPixels);
-  const { header, quantized, model, payloadBytes, overheadBytes } = parsed;
-  const shapes = model.layers.map((l) => l.shape);
+  const { header, quantized, payloadBytes, overheadBytes } = parsed;
   const grids = parsed.kind === 'latent-grid' ? parsed.model.grids : [];
   const bits = payloadBits(quantized, grids, payloadBytes, parsed.version);
   const summary = {
@@ -111,14 +21,7 @@ export async function runInfo(input: string, flags: InfoFlags, streams: Streams)
     width: header.width,
     height: header.height,
     channels: header.channels,
-    model: {
-      kind: header.model,
-      levels: header.levels,
-      hidden: header.hidden,
-      multiplyAddsPerPixel: multiplyAddsPerPixel(shapes),
-      parameterCount: shapes.reduce((n, s) => n + (s.inputs + 1) * s.outputs, 0),
-      latentStep: parsed.kind === 'latent-grid' ? latentStep(parsed.quantized.latentStepIndex) : null,
-    },
+    model: modelSummary(parsed),
     bytes: { file: bytes.length, overhead: overheadBytes, payload: payloadBytes },
     bitsPerPixel: (bytes.length * 8) / (header.width * header.height),
     payloadBits: bits,

@@ -1,8 +1,6 @@
 /** The `nnimg` program: commander setup, error reporting and exit codes. */
 import { Command, CommanderError } from 'commander';
-import { DEFAULT_MAX_DECODE_PIXELS } from '../codec/decode.js';
-import { DEFAULT_MAX_INPUT_PIXELS } from '../image/io.js';
-import { MAX_THREADS } from '../parallel/threads.js';
+import { DEFAULT_MAX_DECODE_PIXELS, DEFAULT_MAX_INPUT_PIXELS, MAX_THREADS } from '../index.js';
 import { runCompareCommand } from './compare-command.js';
 import { runDecode } from './decode-command.js';
 import { runEncode } from './encode-command.js';

@@ -7,9 +7,10 @@ import sharp from 'sharp';
 import { LANCZOS3, upscaleCentred } from '../image/resample.js';
 import type { RasterImage } from '../image/io.js';
 import { RgbImage, psnrRgb } from './metrics.js';
-import type { CandidateSummary } from './types.js';
+import type { BaselineCodec, CandidateSummary } from './types.js';
 
-export type BaselineCodec = 'jpeg' | 'webp' | 'avif';
+export type { BaselineCodec };
+
 export const BASELINE_CODECS: readonly BaselineCodec[] = ['jpeg', 'webp', 'avif'];
 /** Downscale factors tried at every budget; 1 is full size. */
 export const SCALES = [1, 2, 4, 8] as const;

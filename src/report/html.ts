@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decode } from '../codec/decode.js';
+import { decode } from '../decoder/decode.js';
 import { readImage } from '../image/io.js';
 import { decodeBaseline } from './baselines.js';
 import { RgbImage, toRgb } from './metrics.js';

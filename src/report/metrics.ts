@@ -1,12 +1,12 @@
 /**
  * Quality of decoded pixels against the original, as the comparison reports it: PSNR over the
- * RGB samples (src/codec/metrics.ts) and SSIM from ssim.js.
+ * RGB samples (src/image/metrics.ts) and SSIM from ssim.js.
  *
  * Everything is compared as 8-bit RGB; a grey image is spread to three equal channels, which
  * leaves its PSNR unchanged.
  */
 import { ssim as ssimJs } from 'ssim.js';
-import { psnr } from '../codec/metrics.js';
+import { psnr } from '../image/metrics.js';
 import type { RasterImage } from '../image/io.js';
 
 /** 8-bit interleaved RGB pixels. */

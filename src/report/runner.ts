@@ -11,9 +11,10 @@ import { cpus, platform, arch } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { decode } from '../codec/decode.js';
-import { BudgetError, EncodeCancelledError, encode } from '../codec/encode.js';
-import { FORMAT_VERSION } from '../container/format.js';
+import { decode } from '../decoder/decode.js';
+import { encode } from '../encoder/encode.js';
+import { BudgetError, EncodeCancelledError } from '../encoder/types.js';
+import { FORMAT_VERSION } from '../format/container.js';
 import { RasterImage, readImage } from '../image/io.js';
 import {
   BaselineCandidate,
@@ -169,7 +170,9 @@ export async function runCompare(options: CompareOptions): Promise<CompareOutput
   const versions = { nnimg: options.version, nnimgFormat: FORMAT_VERSION, node: process.versions.node, sharp: sharpVersions() };
   // The encoder's own code, beside this module's folder: a change to it invalidates cached nnimg results.
   const here = dirname(fileURLToPath(import.meta.url));
-  const encoderCode = await codeDigest(['codec', 'container', 'entropy', 'image', 'model', 'training'].map((f) => join(here, '..', f)));
+  const encoderCode = await codeDigest(
+    ['.', 'decoder', 'encoder', 'entropy', 'format', 'image', 'kernels', 'kinds', 'kinds/coordinate-mlp', 'kinds/latent-grid', 'optimizer'].map((f) => join(here, '..', f)),
+  );
 
   /** The cache key of one task: image pixels, budget, codec, its settings and the versions that make it. */
   const taskKey = (digest: string, budget: number, codec: CodecName) =>

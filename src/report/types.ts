@@ -1,7 +1,8 @@
 /** The data of a comparison report, as written to report.json. */
 import type { BdRateOutcome } from './bd-rate.js';
-import type { BaselineCodec } from './baselines.js';
 
+/** The codecs nnimg is compared against. */
+export type BaselineCodec = 'jpeg' | 'webp' | 'avif';
 export type CodecName = 'nnimg' | BaselineCodec;
 export const CODECS: readonly CodecName[] = ['nnimg', 'jpeg', 'webp', 'avif'];
 export const CODEC_LABELS: Record<CodecName, string> = { nnimg: 'nnimg', jpeg: 'JPEG', webp: 'WebP', avif: 'AVIF' };

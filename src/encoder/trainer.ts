@@ -1,0 +1,252 @@
+/**
+ * Per-image training: latent grids + synthesis MLP + per-context Laplace scales, optimised with
+ * Adam on distortion + lambda * rate, under a quantization proxy (uniform noise, or rounding with
+ * straight-through gradients).
+ */
+import { CONTEXT_COUNT } from '../entropy/latent-context.js';
+import {
+  COEFFICIENT_DENOMINATOR,
+  MAX_COEFFICIENT,
+  MIN_COEFFICIENT,
+  PREDICTION_TAPS,
+  quantizeCoefficient,
+} from '../entropy/latent-prediction.js';
+import { GridSize, axisTaps, gridSizes } from '../format/geometry.js';
+import { LayerShape, layerShapes } from '../format/network.js';
+import { KernelName } from '../kernels/select.js';
+import { ParallelDistortion } from './distortion-pool.js';
+import { Parameter, adamStep, adamUpdate } from '../optimizer/adam.js';
+import { DistortionKernel, DistortionPass } from '../kernels/distortion.js';
+import { distortionKernel, latentKernel } from '../kernels/training.js';
+import { LatentKernel, QuantizationProxy } from '../kernels/latents.js';
+import { Random } from '../optimizer/random.js';
+
+export type { QuantizationProxy };
+
+/** An image to fit: interleaved channels scaled to [0, 1]. */
+export interface TargetImage {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly pixels: Float32Array;
+}
+
+export interface IterationSettings {
+  /** Weight of the rate term (bits per pixel) against MSE on [0, 1] values. */
+  lambda: number;
+  learningRate: number;
+  proxy: QuantizationProxy;
+}
+
+export interface IterationResult {
+  /** Mean squared error over all samples, on [0, 1] values, under the proxy. */
+  mse: number;
+  /** Estimated bits of all latents under the current entropy model, under the proxy. */
+  latentBits: number;
+  /** Bits of the rounded latents under the current entropy model: what the file would spend. */
+  roundedLatentBits: number;
+}
+
+/** Laplace scales are kept within the range the format can express. */
+const MIN_LOG_SCALE = Math.log(2 ** -6);
+const MAX_LOG_SCALE = Math.log(2 ** 9.75);
+const INITIAL_LOG_SCALE = Math.log(0.5);
+/** Least-squares fits on trained Kodak latents came out near these (left, top, top-left, top-right). */
+const INITIAL_PREDICTOR = [0.35, 0.5, 0, 0.1];
+const MIN_PREDICTOR = MIN_COEFFICIENT / COEFFICIENT_DENOMINATOR;
+const MAX_PREDICTOR = MAX_COEFFICIENT / COEFFICIENT_DENOMINATOR;
+const SCALE_LEARNING_RATE_SCALE = 5;
+/** Latents must travel several units in a few hundred steps, further than the network's weights. */
+const LATENT_LEARNING_RATE_SCALE = 6;
+
+export class Trainer {
+  readonly grids: GridSize[];
+  readonly shapes: LayerShape[];
+  /** All levels' latents concatenated (level 0 first); latentViews[l] is level l. */
+  readonly latents: Float32Array;
+  readonly latentViews: Float32Array[];
+  readonly gridOffsets: Int32Array;
+  /** All layers' weights, layer after layer (outputs x inputs row-major); biases likewise. */
+  readonly weights: Float32Array;
+  readonly biases: Float32Array;
+  /** ln(Laplace scale) per (level, context). */
+  readonly logScales: Float32Array;
+  /**
+   * Prediction coefficients per (level, tap), taps as in latent-prediction.ts; real-valued here,
+   * rounded to sixteenths by the encoder. Latents are coded as differences from the prediction.
+   */
+  readonly predictors: Float32Array;
+
+  /** The parameters other than the latents, which the latent kernel updates. */
+  private readonly params: Parameter[];
+  private readonly scaleParam: Parameter;
+  private readonly predictorParam: Parameter;
+  private readonly latentKernel: LatentKernel;
+  private readonly pass: DistortionPass;
+  /** Runs sampledMse's passes, in this thread. */
+  private readonly kernel: DistortionKernel;
+  /** Runs the training pass in bands over `threads` threads. */
+  private readonly distortion: ParallelDistortion;
+  private readonly random: Random;
+  private adamSteps = 0;
+  private sampling?: { step: number; pass: DistortionPass };
+
+  constructor(
+    private readonly target: TargetImage,
+    levels: number,
+    hidden: readonly number[],
+    seed: number,
+    kernelName: KernelName,
+    /** Threads of the training pass, this one included; the result does not depend on it. */
+    threads = 1,
+  ) {
+    this.random = new Random(seed);
+    this.grids = gridSizes(target.width, target.height, levels);
+    this.shapes = layerShapes(levels, hidden, target.channels);
+    this.gridOffsets = new Int32Array(levels + 1);
+    this.grids.forEach((g, l) => (this.gridOffsets[l + 1] = this.gridOffsets[l] + g.width * g.height));
+    this.latentKernel = latentKernel(this.grids, LATENT_LEARNING_RATE_SCALE, kernelName);
+    this.latents = this.latentKernel.latents.value;
+    // Small random latents rather than zeros: V8 otherwise specialises the kernel for integer
+    // zeros and deoptimises once values become fractional.
+    for (let i = 0; i < this.latents.length; i++) this.latents[i] = 0.01 * this.random.normal();
+    this.latentViews = this.grids.map((_, l) => this.latents.subarray(this.gridOffsets[l], this.gridOffsets[l + 1]));
+    const weightCount = this.shapes.reduce((n, s) => n + s.inputs * s.outputs, 0);
+    const biasCount = this.shapes.reduce((n, s) => n + s.outputs, 0);
+    this.weights = new Float32Array(weightCount);
+    this.biases = new Float32Array(biasCount);
+    let w = 0;
+    this.shapes.forEach((s, k) => {
+      // He initialisation, damped on the output layer so training starts near mid-grey.
+      const spread = Math.sqrt(2 / s.inputs) * (k === this.shapes.length - 1 ? 0.1 : 0.5);
+      for (let i = 0; i < s.inputs * s.outputs; i++) this.weights[w++] = spread * this.random.normal();
+    });
+    this.logScales = new Float32Array(levels * CONTEXT_COUNT).fill(INITIAL_LOG_SCALE);
+    this.predictors = new Float32Array(levels * PREDICTION_TAPS);
+    for (let l = 0; l < levels; l++) this.predictors.set(INITIAL_PREDICTOR, l * PREDICTION_TAPS);
+    // The entropy model has few parameters and must follow the latents quickly.
+    this.scaleParam = new Parameter(this.logScales, SCALE_LEARNING_RATE_SCALE);
+    const weightParam = new Parameter(this.weights);
+    const biasParam = new Parameter(this.biases);
+    this.predictorParam = new Parameter(this.predictors);
+    this.params = [weightParam, biasParam, this.scaleParam, this.predictorParam];
+    this.kernel = distortionKernel([levels, ...hidden, target.channels], kernelName);
+    this.pass = {
+      width: target.width,
+      height: target.height,
+      channels: target.channels,
+      target: target.pixels,
+      widths: Int32Array.from([levels, ...hidden, target.channels]),
+      latents: this.latentKernel.proxyLatents,
+      latentGrad: this.latentKernel.latents.grad,
+      gridOffsets: this.gridOffsets,
+      gridWidths: Int32Array.from(this.grids, (g) => g.width),
+      columnTaps: this.grids.map((g) => axisTaps(target.width, g.width)),
+      rowTaps: this.grids.map((g) => axisTaps(target.height, g.height)),
+      weights: this.weights,
+      biases: this.biases,
+      weightGrad: weightParam.grad,
+      biasGrad: biasParam.grad,
+      rows: Int32Array.from({ length: target.height }, (_, y) => y),
+    };
+    this.distortion = new ParallelDistortion(this.pass, kernelName, threads);
+  }
+
+  /** Ends the worker threads; call when done with the trainer (also after an error). */
+  close(): Promise<void> {
+    return this.distortion.close();
+  }
+
+  get pixelCount(): number {
+    return this.target.width * this.target.height;
+  }
+
+  async iterate(settings: IterationSettings): Promise<IterationResult> {
+    for (const p of [...this.params, this.latentKernel.latents]) p.grad.fill(0);
+    this.latentKernel.applyQuantizationProxy(settings.proxy, this.random);
+    const { proxyBits: latentBits, roundedBits: roundedLatentBits } = this.latentKernel.accumulateRate(
+      settings.lambda / this.pixelCount,
+      this.scaleParam,
+      this.predictorParam,
+      // Under the noise proxy, the derivative of the rate averaged over the noise: the slope at the
+      // noisy value made budget control unstable at small budgets (docs/decisions.md).
+      settings.proxy === 'noise',
+    );
+    const { width, height, channels } = this.target;
+    const samples = width * height * channels;
+    const mse = (await this.distortion.run(samples)) / samples;
+    this.adamUpdate(settings.learningRate);
+    return { mse, latentBits, roundedLatentBits };
+  }
+
+  /** Views of every layer's weights then biases: [w0, b0, w1, b1, ...]. */
+  layerTensors(): Float32Array[] {
+    const tensors: Float32Array[] = [];
+    let w = 0;
+    let b = 0;
+    for (const s of this.shapes) {
+      tensors.push(this.weights.subarray(w, (w += s.inputs * s.outputs)), this.biases.subarray(b, (b += s.outputs)));
+    }
+    return tensors;
+  }
+
+  /** The trained prediction coefficients per level, rounded to what the format stores. */
+  quantizedPredictors(): number[][] {
+    return this.grids.map((_, l) => Array.from(this.predictors.subarray(l * PREDICTION_TAPS, (l + 1) * PREDICTION_TAPS), quantizeCoefficient));
+  }
+
+  /** The mean of each channel of the target image, in [0, 1]. */
+  meanColour(): Float32Array {
+    const { channels, pixels } = this.target;
+    const sums = new Float64Array(channels);
+    for (let i = 0; i < pixels.length; i++) sums[i % channels] += pixels[i];
+    return Float32Array.from(sums, (s) => s / this.pixelCount);
+  }
+
+  /**
+   * MSE with the latents rounded and the network's tensors replaced by `tensors` (layerTensors()
+   * order), measured on every 8th row: cheap enough to compare many quantization choices.
+   */
+  sampledMse(tensors: readonly Float32Array[]): number {
+    const sampling = this.samplingPass();
+    let w = 0;
+    let b = 0;
+    tensors.forEach((t, i) => (i % 2 === 0 ? (sampling.weights.set(t, w), (w += t.length)) : (sampling.biases.set(t, b), (b += t.length))));
+    const samples = sampling.rows.length * this.target.width * this.target.channels;
+    return this.kernel(sampling, samples) / samples;
+  }
+
+  /** The pass sampledMse runs: rounded latents (refreshed after each training step), every 8th row. */
+  private samplingPass(): DistortionPass {
+    if (!this.sampling || this.sampling.step !== this.adamSteps) {
+      const previous = this.sampling?.pass;
+      const rounded = previous?.latents ?? new Float32Array(this.latents.length);
+      for (let i = 0; i < rounded.length; i++) rounded[i] = Math.round(this.latents[i]);
+      // The gradients are computed and thrown away; the buffers are reused.
+      const pass: DistortionPass = previous ?? {
+        ...this.pass,
+        latents: rounded,
+        latentGrad: new Float64Array(rounded.length),
+        weights: new Float32Array(this.weights.length),
+        biases: new Float32Array(this.biases.length),
+        weightGrad: new Float64Array(this.weights.length),
+        biasGrad: new Float64Array(this.biases.length),
+        rows: Int32Array.from({ length: Math.ceil(this.target.height / 8) }, (_, r) => r * 8),
+      };
+      this.sampling = { step: this.adamSteps, pass };
+    }
+    return this.sampling.pass;
+  }
+
+  private adamUpdate(learningRate: number): void {
+    const step = adamStep(++this.adamSteps, learningRate);
+    for (const p of this.params) adamUpdate(p, step);
+    this.latentKernel.adamUpdate(step);
+    for (let i = 0; i < this.logScales.length; i++) {
+      this.logScales[i] = Math.min(MAX_LOG_SCALE, Math.max(MIN_LOG_SCALE, this.logScales[i]));
+    }
+    for (let i = 0; i < this.predictors.length; i++) {
+      this.predictors[i] = Math.min(MAX_PREDICTOR, Math.max(MIN_PREDICTOR, this.predictors[i]));
+    }
+  }
+}

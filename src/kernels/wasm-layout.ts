@@ -1,0 +1,111 @@
+/**
+ * The WebAssembly kernels' layout tables, defined once for both sides: every kernel reads its
+ * arguments from a table of i32 fields that the host writes (assembly/layout.ts reads a field),
+ * either a value (a width, a count) or the address of an array in linear memory. The host
+ * (src/kernels/*-wasm.ts, src/kinds/latent-grid/wasm-render.ts) and the kernels (assembly/*.ts,
+ * which import this file) index the table with these slots.
+ *
+ * This file is compiled both by tsc and by AssemblyScript: plain const enums only.
+ */
+
+/** The layout table of renderRow (assembly/synthesis.ts). */
+export const enum SynthesisSlot {
+  OutWidth,
+  Channels,
+  Levels,
+  LayerCount,
+  /** f32 latent grids, all levels concatenated. */
+  Latents,
+  /** i32 grid width per level. */
+  GridWidths,
+  /** This row's taps per level: i32 latent index of the upper and lower grid row, f32 fraction. */
+  RowUpper,
+  RowLower,
+  RowFrac,
+  /** f32 blend of each level's two grid rows, levels concatenated. */
+  Blended,
+  /** Per (level, output column), level l column x at l * paddedWidth + x: i32 indices into BLENDED, f32 fraction. */
+  ColumnLeft,
+  ColumnRight,
+  ColumnFrac,
+  /** f64 weights (per layer, padded outputs x inputs, row-major) and biases (padded outputs). */
+  Weights,
+  Biases,
+  /** f64 activations of four pixels per unit: the layer's inputs, then its outputs. */
+  LayerInputs,
+  LayerOutputs,
+  /** u8 pixels of the row, channels interleaved. */
+  Pixels,
+  /** Widths of every layer, LAYER_COUNT + 1 of them: levels, hidden..., channels. */
+  Widths,
+}
+
+/** The layout table of distortionPass (assembly/distortion.ts). */
+export const enum DistortionSlot {
+  Width,
+  PaddedWidth,
+  Height,
+  Channels,
+  Levels,
+  LayerCount,
+  RowCount,
+  /** f32 latents, all levels concatenated. */
+  Latents,
+  /** f64 latent gradient accumulators, one per latent. */
+  LatentGrad,
+  /** f32 target, planar: channel c, row y, column x at (c * height + y) * paddedWidth + x. */
+  Target,
+  /** i32 grid columns and f32 fractions per (level, column): level l column x at l * paddedWidth + x. */
+  ColumnFirst,
+  ColumnSecond,
+  ColumnFrac,
+  /** i32 latent index of a grid row's first cell, and f32 fractions, per (level, image row): l * height + y. */
+  RowFirst,
+  RowSecond,
+  RowFrac,
+  /** i32 image rows to visit. */
+  Rows,
+  /** f32 weights (per layer, padded outputs x padded inputs, row-major) and biases (padded). */
+  Weights,
+  Biases,
+  /** f32x4 per-lane gradient sums of the current row, one per padded weight and bias. */
+  WeightLanes,
+  BiasLanes,
+  /** f64 gradient accumulators over the pass, one per padded weight and bias. */
+  WeightGrad,
+  BiasGrad,
+  /** f32x4 activations and deltas of every padded unit of every layer, latents first. */
+  Activations,
+  Deltas,
+  /** Padded widths of every layer, LAYER_COUNT + 1 of them. */
+  PaddedWidths,
+}
+
+/** The layout table of latentProxy, latentRate and latentAdam (assembly/latents.ts). */
+export const enum LatentSlot {
+  Levels,
+  /** f32 latents, all levels concatenated, and the proxy of them the synthesis sees. */
+  Latents,
+  ProxyLatents,
+  /** i32 rounded latents. */
+  Rounded,
+  /** u32 state (a, b, c, d) of the host's seeded generator (src/optimizer/random.ts), taken over for the noise. */
+  RandomState,
+  /** f64 latent gradient; f32 Adam moments. */
+  LatentGrad,
+  Moment1,
+  Moment2,
+  /** f64 (1 / scale, tail ratio, log gap) per (level, context), see src/entropy/rate.ts. */
+  Laplace,
+  /** f64 prediction coefficients per (level, tap): left, top, top-left, top-right. */
+  Predictors,
+  /** f64 gradient sums per (level, context) and per (level, tap). */
+  ScaleGrad,
+  PredictorGrad,
+  /** f64 bits of the proxy latents, then of the rounded latents. */
+  Bits,
+  /** f64 rate table per (level, context): (bits, dBits/d|value|, dBits/dLogScale) at RATE_TABLE_STEPS + 1 points. */
+  RateTable,
+  /** i32 width and height of every level's grid. */
+  Grids,
+}

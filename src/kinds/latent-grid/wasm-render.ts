@@ -1,0 +1,106 @@
+/**
+ * The decoder's row render in WebAssembly SIMD (assembly/synthesis.ts): the same pixels as the
+ * plain renderer with the reference evaluator (render.ts). This side lays the model out in the
+ * instance's memory once, then writes each row's vertical taps and copies its pixels out.
+ */
+import { instantiateKernels, MemoryPlan } from '../../kernels/wasm-module.js';
+import { axisTaps } from '../../format/geometry.js';
+import { Model } from './model.js';
+import type { Renderer } from '../renderer.js';
+import { SynthesisSlot as Slot } from '../../kernels/wasm-layout.js';
+
+const LANES = 4;
+/** Bytes of one unit's activations: four pixels in float64. */
+const UNIT_BYTES = LANES * 8;
+
+function padded(n: number): number {
+  return Math.ceil(n / LANES) * LANES;
+}
+
+export function wasmRenderer(model: Model, outWidth: number, outHeight: number): Renderer {
+  const kernels = instantiateKernels();
+  const { channels, grids, layers } = model;
+  const levels = grids.length;
+  const widths = [levels, ...layers.map((l) => l.shape.outputs)];
+  const paddedWidth = padded(outWidth);
+  const gridStarts = [0];
+  for (const g of grids) gridStarts.push(gridStarts[gridStarts.length - 1] + g.width * g.height);
+  const blendedStarts = [0];
+  for (const g of grids) blendedStarts.push(blendedStarts[blendedStarts.length - 1] + g.width);
+  const weightCount = layers.reduce((n, l) => n + padded(l.shape.outputs) * l.shape.inputs, 0);
+  const biasCount = layers.reduce((n, l) => n + padded(l.shape.outputs), 0);
+  const widestUnits = Math.max(...widths.map(padded));
+
+  const plan = new MemoryPlan(kernels);
+  const tableLength = Slot.Widths + widths.length;
+  const table = plan.reserve(tableLength * 4);
+  const at = new Int32Array(tableLength);
+  at[Slot.Latents] = plan.reserve(gridStarts[levels] * 4);
+  at[Slot.GridWidths] = plan.reserve(levels * 4);
+  at[Slot.RowUpper] = plan.reserve(levels * 4);
+  at[Slot.RowLower] = plan.reserve(levels * 4);
+  at[Slot.RowFrac] = plan.reserve(levels * 4);
+  at[Slot.Blended] = plan.reserve(blendedStarts[levels] * 4);
+  at[Slot.ColumnLeft] = plan.reserve(levels * paddedWidth * 4);
+  at[Slot.ColumnRight] = plan.reserve(levels * paddedWidth * 4);
+  at[Slot.ColumnFrac] = plan.reserve(levels * paddedWidth * 4);
+  at[Slot.Weights] = plan.reserve(weightCount * 8);
+  at[Slot.Biases] = plan.reserve(biasCount * 8);
+  at[Slot.LayerInputs] = plan.reserve(widestUnits * UNIT_BYTES);
+  at[Slot.LayerOutputs] = plan.reserve(widestUnits * UNIT_BYTES);
+  at[Slot.Pixels] = plan.reserve(outWidth * channels);
+  const buffer = plan.commit();
+  at[Slot.OutWidth] = outWidth;
+  at[Slot.Channels] = channels;
+  at[Slot.Levels] = levels;
+  at[Slot.LayerCount] = layers.length;
+  at.set(widths, Slot.Widths);
+  new Int32Array(buffer, table, tableLength).set(at);
+
+  const latents = new Float32Array(buffer, at[Slot.Latents], gridStarts[levels]);
+  model.latents.forEach((grid, l) => latents.set(grid, gridStarts[l]));
+  new Int32Array(buffer, at[Slot.GridWidths], levels).set(grids.map((g) => g.width));
+  // Columns past the row's end repeat its last column; their pixels are not written.
+  const columnLeft = new Int32Array(buffer, at[Slot.ColumnLeft], levels * paddedWidth);
+  const columnRight = new Int32Array(buffer, at[Slot.ColumnRight], levels * paddedWidth);
+  const columnFrac = new Float32Array(buffer, at[Slot.ColumnFrac], levels * paddedWidth);
+  grids.forEach((g, l) => {
+    const taps = axisTaps(outWidth, g.width);
+    for (let x = 0; x < paddedWidth; x++) {
+      const source = Math.min(x, outWidth - 1);
+      columnLeft[l * paddedWidth + x] = blendedStarts[l] + taps.first[source];
+      columnRight[l * paddedWidth + x] = blendedStarts[l] + taps.second[source];
+      columnFrac[l * paddedWidth + x] = taps.frac[source];
+    }
+  });
+  // Weights as float64 (exact), output units padded to a multiple of four with zeros.
+  const weights = new Float64Array(buffer, at[Slot.Weights], weightCount);
+  const biases = new Float64Array(buffer, at[Slot.Biases], biasCount);
+  let weightStart = 0;
+  let biasStart = 0;
+  for (const { shape, weights: layerWeights, biases: layerBiases } of layers) {
+    weights.set(layerWeights, weightStart);
+    biases.set(layerBiases, biasStart);
+    weightStart += padded(shape.outputs) * shape.inputs;
+    biasStart += padded(shape.outputs);
+  }
+
+  const rowUpper = new Int32Array(buffer, at[Slot.RowUpper], levels);
+  const rowLower = new Int32Array(buffer, at[Slot.RowLower], levels);
+  const rowFrac = new Float32Array(buffer, at[Slot.RowFrac], levels);
+  const pixels = new Uint8Array(buffer, at[Slot.Pixels], outWidth * channels);
+  return {
+    renderRows(rowStart, rowCount, out) {
+      const rowTaps = grids.map((g) => axisTaps(outHeight, g.height, rowStart, rowCount));
+      for (let r = 0; r < rowCount; r++) {
+        grids.forEach((g, l) => {
+          rowUpper[l] = gridStarts[l] + rowTaps[l].first[r] * g.width;
+          rowLower[l] = gridStarts[l] + rowTaps[l].second[r] * g.width;
+          rowFrac[l] = rowTaps[l].frac[r];
+        });
+        kernels.renderRow(table);
+        out.set(pixels, r * pixels.length);
+      }
+    },
+  };
+}
