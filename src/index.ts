@@ -27,11 +27,9 @@ export {
 } from './codec/encode.js';
 export {
   decode,
-  decodeInThreads,
   parseNnimg,
   resolveOutputSize,
   renderStrips,
-  renderStripsInThreads,
   NnimgDecodeError,
   MAX_OUTPUT_SIDE,
   DEFAULT_MAX_DECODE_PIXELS,
@@ -43,6 +41,7 @@ export {
   type DecodedModel,
   type OutputSize,
 } from './codec/decode.js';
+export { decodeInThreads, renderStripsInThreads } from './codec/decode-threads.js';
 export { NnimgFormatError, FORMAT_VERSION, type NnimgHeader, type FormatErrorCode } from './container/format.js';
 export type { Model } from './model/model.js';
 export type { CoordinateMlpModel, QuantizedCoordinateMlp } from './model/coordinate-mlp.js';

@@ -7,9 +7,9 @@ import {
   NnimgDecodeError,
   ParsedFile,
   parseNnimg,
-  renderStripsInThreads,
   resolveOutputSize,
 } from '../codec/decode.js';
+import { renderStripsInThreads } from '../codec/decode-threads.js';
 import { MAX_PIXELS, NnimgFormatError } from '../container/format.js';
 import { OutputFormat, outputFormatFor } from '../image/io.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';

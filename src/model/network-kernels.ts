@@ -71,7 +71,7 @@ function codeGenerationAllowed(): boolean {
  * code generation) the next one is used: wasm, then generated, then reference.
  */
 export function selectedKernelName(): KernelName {
-  const requested = process.env.NNIMG_KERNEL;
+  const requested = globalThis.process?.env.NNIMG_KERNEL; // no process in browsers
   if (requested === 'reference') return 'reference';
   if (requested !== 'generated' && kernelModule()) return 'wasm';
   return codeGenerationAllowed() ? 'generated' : 'reference';
