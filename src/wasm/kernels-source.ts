@@ -2,7 +2,7 @@
  * Where the kernels' WebAssembly module comes from, under Node: build/kernels.wasm, read from
  * disk. The path is relative to this file, which sits two folders below the package root both as
  * src/wasm/ (tests, tsx) and as dist/wasm/ (the built package). The browser bundle replaces this
- * file with src/web/kernels-source.ts (the module embedded), see scripts/build-web.mjs.
+ * file with src/web/kernels-source.ts (the module embedded), see tools/build-web.mjs.
  */
 import { readFileSync } from 'node:fs';
 
