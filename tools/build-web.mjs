@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Builds the browser files into dist/web/ with esbuild (npm run build:web, part of npm run build):
+ * Builds the browser files with esbuild (npm run build:web, part of npm run build), into
+ * dist/web/ or the folder given as the argument:
  *
  *   decoder.js       the decoder, `import { decode } from 'nnimg/decoder'` (src/web/decoder.ts)
  *
@@ -9,21 +10,13 @@
  * src/web/kernels-source.ts, which embeds it. Prints each file's size, raw and gzipped.
  */
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist/web');
-mkdirSync(outdir, { recursive: true });
 const entries = { decoder: 'src/web/decoder.ts' };
-
-// tsc compiles src/web/ into dist/web/ too (for the .d.ts files): its .js files, which import
-// unbundled modules, and their maps are not the browser files; they go.
-for (const name of readdirSync(outdir, { withFileTypes: true }).map((e) => e.name)) {
-  if (name.endsWith('.js') || name.endsWith('.js.map')) rmSync(join(outdir, name));
-}
 
 /** The browser's kernels-source in place of the Node one. */
 const browserKernels = {
@@ -33,22 +26,32 @@ const browserKernels = {
   },
 };
 
-await build({
-  absWorkingDir: root,
-  entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, join(root, file)])),
-  outdir,
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: ['es2022'],
-  minify: true,
-  legalComments: 'none',
-  loader: { '.wasm': 'binary' },
-  plugins: [browserKernels],
-  logLevel: 'warning',
-});
+/** Builds every browser file into outdir; resolves to [{file, bytes, gzipped}]. */
+export async function buildWeb(outdir = join(root, 'dist/web')) {
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, join(root, file)])),
+    outdir,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022'],
+    minify: true,
+    legalComments: 'none',
+    loader: { '.wasm': 'binary' },
+    plugins: [browserKernels],
+    logLevel: 'warning',
+  });
+  return Object.keys(entries).map((name) => {
+    const bytes = readFileSync(join(outdir, `${name}.js`));
+    return { file: `${name}.js`, bytes: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length };
+  });
+}
 
-for (const name of Object.keys(entries)) {
-  const bytes = readFileSync(join(outdir, `${name}.js`));
-  console.log(`dist/web/${name}.js: ${bytes.length} bytes, ${gzipSync(bytes, { level: 9 }).length} gzipped`);
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const outdir = resolve(process.argv[2] ?? join(root, 'dist/web'));
+  for (const { file, bytes, gzipped } of await buildWeb(outdir)) {
+    console.log(`${join(outdir, file)}: ${bytes} bytes, ${gzipped} gzipped`);
+  }
 }
