@@ -4,6 +4,8 @@
  * dist/web/ or the folder given as the argument:
  *
  *   decoder.js       the decoder, `import { decode } from 'nnimg/decoder'` (src/web/decoder.ts)
+ *   element.js       the <nnimg-img> element, `import 'nnimg/element'` (src/web/element.ts)
+ *   nnimg-worker.js  its decoding worker (src/web/worker.ts), loaded from next to element.js
  *
  * ES modules for browsers: no Node module may be reached (esbuild fails on one), and
  * src/wasm/kernels-source.ts (which reads build/kernels.wasm from disk) is replaced by
@@ -16,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entries = { decoder: 'src/web/decoder.ts' };
+const entries = { decoder: 'src/web/decoder.ts', element: 'src/web/element.ts', 'nnimg-worker': 'src/web/worker.ts' };
 
 /** The browser's kernels-source in place of the Node one. */
 const browserKernels = {
