@@ -103,7 +103,9 @@ fetch('coffee.nnimg')
   .catch((error) => ($('stat-time').textContent = String(error.message)));
 
 // The comparison, when a report is served at compare/.
-const LABELS = { nnimg: 'nnimg', jpeg: 'JPEG', webp: 'WebP', avif: 'AVIF' };
+const LABELS = { nnimg: 'nnimg', jpeg: 'JPEG', webp: 'WebP', avif: 'AVIF', thumbhash: 'ThumbHash', blurhash: 'BlurHash' };
+// Placeholders are strings of bytes no browser shows by itself: figures only.
+const SHOWN = new Set(['nnimg', 'jpeg', 'webp', 'avif']);
 async function comparison() {
   const response = await fetch('compare/report.json');
   if (!response.ok) return;
@@ -128,7 +130,7 @@ async function comparison() {
         const figure = document.createElement('figure');
         const picture = document.createElement('div');
         picture.className = 'picture';
-        if (point) {
+        if (point && SHOWN.has(codec)) {
           const element = document.createElement(codec === 'nnimg' ? 'nnimg-img' : 'img');
           element.setAttribute('src', `compare/${point.file}`);
           element.setAttribute('alt', `${entry.name}, ${LABELS[codec]} at ${budget} bytes`);

@@ -3,8 +3,10 @@ import type { BdRateOutcome } from './bd-rate.js';
 import type { BaselineCodec } from './baselines.js';
 
 export type CodecName = 'nnimg' | BaselineCodec;
-export const CODECS: readonly CodecName[] = ['nnimg', 'jpeg', 'webp', 'avif'];
-export const CODEC_LABELS: Record<CodecName, string> = { nnimg: 'nnimg', jpeg: 'JPEG', webp: 'WebP', avif: 'AVIF' };
+/** Every codec compare knows; DEFAULT_CODECS those it compares unless told. */
+export const CODECS: readonly CodecName[] = ['nnimg', 'jpeg', 'webp', 'avif', 'thumbhash', 'blurhash'];
+export const DEFAULT_CODECS: readonly CodecName[] = ['nnimg', 'jpeg', 'webp', 'avif'];
+export const CODEC_LABELS: Record<CodecName, string> = { nnimg: 'nnimg', jpeg: 'JPEG', webp: 'WebP', avif: 'AVIF', thumbhash: 'ThumbHash', blurhash: 'BlurHash' };
 
 /** One decoded result measured against the original. */
 export interface Point {
