@@ -42,6 +42,7 @@ describe.skipIf(skipBrowserTests)('the browser decoder in Chromium', () => {
   describe.each([
     ['spec/vectors', 'wasm'],
     ['spec/vectors', 'reference'],
+    ['spec/vectors', 'generated'],
     ['spec/vectors/v1', 'wasm'],
   ])('%s, the %s renderer', (folder, kernel) => {
     it('decodes every vector to its pixel hash', async () => {
@@ -70,6 +71,12 @@ describe.skipIf(skipBrowserTests)('the browser decoder in Chromium', () => {
         });
       });
     });
+  });
+
+  it('is one module of at most 40 KB gzipped, the WebAssembly module included', () => {
+    const decoder = environment.built.find((f) => f.file === 'decoder.js');
+    expect(decoder?.gzipped).toBeLessThanOrEqual(40 * 1024);
+    expect(decoder?.bytes).toBeGreaterThan(9000); // the embedded module alone is 9 KB in base64
   });
 
   it('reports a damaged file as NnimgFormatError', async () => {

@@ -28,8 +28,9 @@ export const chromiumPath = process.env.NNIMG_CHROMIUM ?? '/usr/bin/chromium';
 export interface BrowserEnvironment {
   browser: Browser;
   origin: string;
-  /** The folder the browser files were built into, served at /web/. */
+  /** The folder the browser files were built into, served at /web/, and their sizes. */
   webFolder: string;
+  built: { file: string; bytes: number; gzipped: number }[];
   close(): Promise<void>;
 }
 
@@ -48,7 +49,7 @@ export function missingChromiumMessage(): string {
 export async function startBrowserEnvironment(mounts: Record<string, string> = {}): Promise<BrowserEnvironment> {
   if (!existsSync(chromiumPath)) throw new Error(missingChromiumMessage());
   const webFolder = mkdtempSync(join(tmpdir(), 'nnimg-web-'));
-  await buildWeb(webFolder);
+  const built = (await buildWeb(webFolder)) as BrowserEnvironment['built'];
   const { server, origin } = await serveFolders({ '/web': webFolder, '/repo': root, ...mounts });
   let browser: Browser;
   try {
@@ -66,6 +67,7 @@ export async function startBrowserEnvironment(mounts: Record<string, string> = {
     browser,
     origin,
     webFolder,
+    built,
     async close() {
       await browser.close();
       server.closeAllConnections();
