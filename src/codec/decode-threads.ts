@@ -2,7 +2,7 @@
  * The decoder over Node worker threads (parallel/): kept apart from decode.ts so that the decoder
  * itself imports no Node module and also runs in browsers (src/web/).
  */
-import type { RasterImage } from '../image/io.js';
+import type { RasterImage } from '../image/raster.js';
 import { renderInWorkers } from '../parallel/render-pool.js';
 import { checkThreadCount, defaultDecodeThreads } from '../parallel/threads.js';
 import { DecodeLimits, DecodedModel, OutputSize, decodeRequest, renderStrips, stripSpans } from './decode.js';

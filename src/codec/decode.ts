@@ -1,7 +1,7 @@
 /** Reading a .nnimg file back into a model, and rendering it at any size. */
 import { NnimgHeader, readContainer } from '../container/format.js';
 import { EntropyError } from '../entropy/laplace.js';
-import type { RasterImage } from '../image/io.js';
+import type { RasterImage } from '../image/raster.js';
 import {
   CoordinateMlpModel,
   QuantizedCoordinateMlp,
