@@ -29,11 +29,9 @@ export { COORDINATE_MLP_OPTIMIZERS, type CoordinateMlpOptimizer } from './encode
 export { Timelapse, animationFormatFor, type AnimationFormat } from './encoder/timelapse.js';
 export {
   decode,
-  decodeInThreads,
   parseNnimg,
   resolveOutputSize,
   renderStrips,
-  renderStripsInThreads,
   NnimgDecodeError,
   MAX_OUTPUT_SIDE,
   DEFAULT_MAX_DECODE_PIXELS,
@@ -45,6 +43,7 @@ export {
   type DecodedModel,
   type OutputSize,
 } from './decoder/decode.js';
+export { decodeInThreads, renderStripsInThreads } from './decoder/decode-threads.js';
 export { payloadBits, modelSummary, type PayloadBits, type LayerBits, type LevelBits } from './decoder/payload-bits.js';
 export {
   NnimgFormatError,

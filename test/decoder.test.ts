@@ -21,7 +21,7 @@ import { gridSizes } from '../src/format/geometry.js';
 import { layerShapes } from '../src/format/network.js';
 import { QuantizedCoordinateMlp, encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/model.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
-import { SELECTED_KERNEL } from '../src/kernels/select.js';
+import { selectedKernel } from '../src/kernels/select.js';
 import { prng } from '../bench/support/prng.js';
 import { specParse, specRender, specRenderMlp } from '../spec/reference-decoder.js';
 
@@ -369,7 +369,7 @@ describe('rendering', () => {
     const { model } = latentGrid(parseNnimg(file));
     expect(stripRows(4096, 3)).toBe(85);
     const band = new Uint8Array(4096 * 3 * 7);
-    createRenderer(model, 4096, 512, SELECTED_KERNEL).renderRows(250, 7, band);
+    createRenderer(model, 4096, 512, selectedKernel()).renderRows(250, 7, band);
     expect(Buffer.compare(Buffer.from(band), Buffer.from(first.data.subarray(250 * 4096 * 3, 257 * 4096 * 3)))).toBe(0);
     // And the picture is not trivially flat.
     expect(new Set(first.data).size).toBeGreaterThan(20);
@@ -378,7 +378,7 @@ describe('rendering', () => {
   it('renders rows independently of how they are split into strips', () => {
     const { model } = latentGrid(parseNnimg(colourFile));
     const whole = decode(colourFile, { width: 37, height: 29 }).data;
-    const renderer = createRenderer(model, 37, 29, SELECTED_KERNEL);
+    const renderer = createRenderer(model, 37, 29, selectedKernel());
     const pieces = new Uint8Array(whole.length);
     for (let y = 0; y < 29; ) {
       const rows = Math.min(1 + (y % 4), 29 - y);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generatedEvaluator, referenceEvaluator } from '../src/kernels/synthesis.js';
-import { KernelName, SELECTED_KERNEL, availableKernel } from '../src/kernels/select.js';
+import { KernelName, selectedKernel, availableKernel } from '../src/kernels/select.js';
 import { layerShapes } from '../src/format/network.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
@@ -165,7 +165,7 @@ describe('kernel selection (kernels/select.ts)', () => {
   });
 
   it('is chosen once, from the environment the process started with', () => {
-    expect(SELECTED_KERNEL).toBe(availableKernel(process.env.NNIMG_KERNEL));
+    expect(selectedKernel()).toBe(availableKernel(process.env.NNIMG_KERNEL));
   });
 });
 

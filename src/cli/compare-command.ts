@@ -4,7 +4,7 @@
  */
 import { CompareInterruptedError, CompareOptions, listImages, runCompare } from '../report/runner.js';
 import { formatBdRate } from '../report/markdown.js';
-import { CODECS, CodecName, Measurement } from '../report/types.js';
+import { CODECS, CodecName, DEFAULT_CODECS, Measurement } from '../report/types.js';
 import { CliError, InterruptedError, UsageError, describeSystemError } from './errors.js';
 import { optional, parseInteger } from './options.js';
 import { Streams, packageVersion } from './output.js';
@@ -41,7 +41,7 @@ export function compareSettings(inputs: string[], flags: CompareFlags): Omit<Com
   if (inputs.length === 0) throw new UsageError('give at least one image or folder', COMMAND);
   if (flags.bytes === undefined) throw new UsageError('--bytes is required (for example --bytes 1000,2000,4000,8000,16000,32000)', COMMAND);
   const budgets = [...new Set(parseList('--bytes', flags.bytes).map((b) => parseInteger('--bytes', b, 1, Number.MAX_SAFE_INTEGER, COMMAND)))].sort((a, b) => a - b);
-  const codecs = flags.codecs === undefined ? [...CODECS] : [...new Set(parseList('--codecs', flags.codecs).map((c) => c.toLowerCase()))];
+  const codecs = flags.codecs === undefined ? [...DEFAULT_CODECS] : [...new Set(parseList('--codecs', flags.codecs).map((c) => c.toLowerCase()))];
   for (const codec of codecs) {
     if (!CODECS.includes(codec as CodecName)) throw new UsageError(`--codecs: unknown codec '${codec}' (choose from ${CODECS.join(', ')})`, COMMAND);
   }

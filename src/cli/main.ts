@@ -77,7 +77,7 @@ Run 'nnimg <command> --help' for a command's options.`,
     .description('bytes against quality: nnimg, JPEG, WebP and AVIF at matched file sizes, as a report')
     .argument('<inputs...>', 'images, or folders of images')
     .option('--bytes <list>', 'byte budgets, comma-separated (for example 1000,2000,4000,8000,16000,32000)')
-    .option('--codecs <list>', 'codecs to compare (default nnimg,jpeg,webp,avif)')
+    .option('--codecs <list>', 'codecs to compare: nnimg, jpeg, webp, avif, and the placeholders thumbhash and blurhash (default nnimg,jpeg,webp,avif)')
     .option('-o, --out <dir>', 'report folder (default report)')
     .option('--cache <dir>', 'cache of finished measurements, for resuming (default: cache/ in the report folder)')
     .option('--iterations <n>', 'nnimg training iterations (default: chosen from the image size)')

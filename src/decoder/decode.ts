@@ -1,12 +1,10 @@
 /** Reading a .nnimg file back into a model, and rendering it at any size. */
 import { NnimgHeader, readContainer } from '../format/container.js';
 import { EntropyError } from '../entropy/laplace.js';
-import { RasterImage } from '../image/io.js';
+import type { RasterImage } from '../image/raster.js';
 import { CoordinateMlpModel, QuantizedCoordinateMlp } from '../kinds/coordinate-mlp/model.js';
 import { DecodedModel, decodeModel, modelRenderer } from '../kinds/index.js';
 import { Model } from '../kinds/latent-grid/model.js';
-import { renderInWorkers } from './render-pool.js';
-import { checkThreadCount, defaultDecodeThreads } from '../threads.js';
 import { PayloadError, QuantizedModel } from '../format/payload.js';
 
 /** The largest output side the decoder renders. */
@@ -173,39 +171,8 @@ export function* renderStrips(model: DecodedModel, width: number, height: number
 }
 
 /**
- * renderStrips over `threads` worker threads (1: in this thread; default: one below 2^24 output
- * pixels, else min(os.availableParallelism(), 8)), the same strips in the same order; a few
- * strips are rendered ahead, so memory stays bounded. The workers end when the iteration does,
- * however it ends.
- */
-export async function* renderStripsInThreads(
-  model: DecodedModel,
-  width: number,
-  height: number,
-  threads = defaultDecodeThreads(width * height),
-): AsyncGenerator<Uint8Array> {
-  if (checkThreadCount(threads) === 1) return yield* renderStrips(model, width, height);
-  yield* renderInWorkers(model, width, height, stripSpans(width, height, model.channels), threads);
-}
-
-/**
- * Decodes a whole file into memory as decode() does, rendering on `threads` worker threads
- * (default as renderStripsInThreads); the same pixels whatever the count.
- */
-export async function decodeInThreads(bytes: Uint8Array, request: OutputSize & DecodeLimits & { threads?: number } = {}): Promise<RasterImage> {
-  const { model, width, height } = decodeRequest(bytes, request);
-  const data = new Uint8Array(width * height * model.channels);
-  let at = 0;
-  for await (const strip of renderStripsInThreads(model, width, height, request.threads)) {
-    data.set(strip, at);
-    at += strip.length;
-  }
-  return { width, height, channels: model.channels as 1 | 3, data };
-}
-
-/**
  * Decodes a whole file into memory at the requested size. For moderate sizes: the output may have
- * at most `maxPixels` pixels too (see renderStrips for large outputs in bounded memory).
+ * at most `maxPixels` pixels too (see renderStrips for large outputs in bounded memory). Worker threads: decode-threads.ts.
  */
 export function decode(bytes: Uint8Array, request: OutputSize & DecodeLimits = {}): RasterImage {
   const { model, width, height } = decodeRequest(bytes, request);
@@ -219,7 +186,7 @@ export function decode(bytes: Uint8Array, request: OutputSize & DecodeLimits = {
 }
 
 /** The model and output size of a decode request, within the limits. */
-function decodeRequest(bytes: Uint8Array, request: OutputSize & DecodeLimits): { model: DecodedModel; width: number; height: number } {
+export function decodeRequest(bytes: Uint8Array, request: OutputSize & DecodeLimits): { model: DecodedModel; width: number; height: number } {
   const maxPixels = maxPixelsOf(request);
   const { model } = parseNnimg(bytes, { maxPixels });
   const { width, height } = resolveOutputSize(model, request);

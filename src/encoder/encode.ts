@@ -8,7 +8,7 @@ import { psnr } from '../image/metrics.js';
 import { defaultLevelCount, gridSizes } from '../format/geometry.js';
 import { UNIT_LATENT_STEP_INDEX } from '../kinds/latent-grid/model.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes, multiplyAddsPerPixel } from '../format/network.js';
-import { SELECTED_KERNEL } from '../kernels/select.js';
+import { selectedKernel } from '../kernels/select.js';
 import { checkThreadCount, defaultThreadCount } from '../threads.js';
 import { IterationResult, Trainer } from './trainer.js';
 import { previewLatentGrid, snapshotEvery } from './timelapse.js';
@@ -96,7 +96,7 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   const iterations = options.iterations ?? defaultIterations(pixels, macs);
   const target = { width, height, channels, pixels: Float32Array.from(image.data, (v) => v / 255) };
   const threads = checkThreadCount(options.threads ?? defaultThreadCount());
-  const trainer = new Trainer(target, levels, hidden, options.seed ?? 1, SELECTED_KERNEL, threads);
+  const trainer = new Trainer(target, levels, hidden, options.seed ?? 1, selectedKernel(), threads);
   // The workers end however the encode does: done, failed or cancelled.
   try {
     // The budget minus the container and an estimate of the weights (about 7 bits each until measured).

@@ -1,13 +1,8 @@
 /** Reading source images and writing decoded ones, through sharp. */
 import sharp, { type Metadata } from 'sharp';
+import type { RasterImage } from './raster.js';
 
-/** 8-bit pixels, channels interleaved: 1 (grey) or 3 (RGB, sRGB). */
-export interface RasterImage {
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 1 | 3;
-  readonly data: Uint8Array;
-}
+export type { RasterImage };
 
 /**
  * Why an input image was refused: 'empty' file, 'unsupported' format, 'corrupt' or truncated data,

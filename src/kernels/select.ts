@@ -25,5 +25,13 @@ export function availableKernel(requested: string | undefined): KernelName {
   return codeGenerationAllowed() ? 'generated' : 'reference';
 }
 
-/** The kernels of this process, read from the environment once. */
-export const SELECTED_KERNEL: KernelName = availableKernel(process.env.NNIMG_KERNEL);
+let selected: KernelName | undefined;
+
+/**
+ * The kernels of this process, chosen at the first call and kept. Not at module load: a browser
+ * compiles the WebAssembly module asynchronously first (src/web/decoder.ts ready()).
+ */
+export function selectedKernel(): KernelName {
+  selected ??= availableKernel(globalThis.process?.env.NNIMG_KERNEL); // no process in browsers
+  return selected;
+}

@@ -1,9 +1,8 @@
 /**
  * Loads build/kernels.wasm, the WebAssembly SIMD kernels compiled from assembly/ by
- * `npm run build:wasm`. The path is relative to this file, which sits two folders below the
- * package root both as src/kernels/ (tests, tsx) and as dist/kernels/ (the built package).
+ * `npm run build:wasm` (read from disk by kernels-source.ts; embedded in the browser bundle).
  */
-import { readFileSync } from 'node:fs';
+import { KERNELS_LOCATION, loadKernelModule } from './kernels-source.js';
 
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -16,14 +15,13 @@ export interface KernelExports {
   latentAdam(layout: number, rate: number, correction2: number): void;
 }
 
-const MODULE_URL = new URL('../../build/kernels.wasm', import.meta.url);
 let compiled: WebAssembly.Module | null | undefined;
 
 /** The compiled module, or null where the file is missing or the engine lacks WebAssembly SIMD. */
 export function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
-      compiled = new WebAssembly.Module(readFileSync(MODULE_URL));
+      compiled = loadKernelModule();
     } catch {
       compiled = null;
     }
@@ -34,7 +32,7 @@ export function kernelModule(): WebAssembly.Module | null {
 /** A fresh instance with its own memory. */
 export function instantiateKernels(): KernelExports {
   const module = kernelModule();
-  if (!module) throw new Error(`WebAssembly kernels unavailable: ${MODULE_URL.pathname} is missing (run npm run build:wasm) or this engine lacks WebAssembly SIMD`);
+  if (!module) throw new Error(`WebAssembly kernels unavailable: ${KERNELS_LOCATION} is missing (run npm run build:wasm) or this engine lacks WebAssembly SIMD`);
   return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
 }
 

@@ -5,7 +5,7 @@
  */
 import { NnimgHeader } from '../format/container.js';
 import { QuantizedModel, decodePayload } from '../format/payload.js';
-import { SELECTED_KERNEL } from '../kernels/select.js';
+import { selectedKernel } from '../kernels/select.js';
 import {
   CoordinateMlpModel,
   QuantizedCoordinateMlp,
@@ -45,5 +45,5 @@ export function decodeModel(header: NnimgHeader, payload: Uint8Array, version: n
 
 /** The renderer of a model of either kind at an output size, with the kernels of this process. */
 export function modelRenderer(model: DecodedModel, width: number, height: number): Renderer {
-  return isCoordinateMlp(model) ? createCoordinateMlpRenderer(model, width, height) : createRenderer(model, width, height, SELECTED_KERNEL);
+  return isCoordinateMlp(model) ? createCoordinateMlpRenderer(model, width, height) : createRenderer(model, width, height, selectedKernel());
 }

@@ -8,6 +8,7 @@ import { LANCZOS3, upscaleCentred } from '../image/resample.js';
 import type { RasterImage } from '../image/io.js';
 import { RgbImage, psnrRgb } from './metrics.js';
 import type { BaselineCodec, CandidateSummary } from './types.js';
+import { decodePlaceholder, encodePlaceholder, isPlaceholder } from './placeholders.js';
 
 export type { BaselineCodec };
 
@@ -22,7 +23,7 @@ export interface BaselineSettings {
 
 export const DEFAULT_BASELINE_SETTINGS: BaselineSettings = { avifEffort: 6 };
 
-export const FILE_EXTENSIONS: Record<BaselineCodec | 'nnimg', string> = { nnimg: 'nnimg', jpeg: 'jpg', webp: 'webp', avif: 'avif' };
+export const FILE_EXTENSIONS: Record<BaselineCodec | 'nnimg', string> = { nnimg: 'nnimg', jpeg: 'jpg', webp: 'webp', avif: 'avif', thumbhash: 'thumbhash', blurhash: 'blurhash' };
 
 /** The fixed encoder settings of each codec, as recorded in the report (the quality varies). */
 export function encoderSettings(codec: BaselineCodec, settings: BaselineSettings): Record<string, string | number | boolean> {
@@ -33,6 +34,10 @@ export function encoderSettings(codec: BaselineCodec, settings: BaselineSettings
       return { encoder: 'libwebp (sharp)', effort: 6 };
     case 'avif':
       return { encoder: 'libaom via libheif (sharp)', effort: settings.avifEffort, chromaSubsampling: '4:2:0' };
+    case 'thumbhash':
+      return { encoder: 'thumbhash (npm), from a thumbnail within 100x100', decodedAt: 'full size' };
+    case 'blurhash':
+      return { encoder: 'blurhash (npm), from a thumbnail within 64x64', components: 'from the quality, 1 to 9 a side', decodedAt: 'full size' };
   }
 }
 
@@ -61,6 +66,7 @@ export async function downscale(image: RasterImage, scale: number): Promise<Rast
 
 /** Encodes 8-bit pixels with one codec at one quality (1..100); grey images as greyscale JPEG. */
 export async function encodeBaseline(image: RasterImage, codec: BaselineCodec, quality: number, settings: BaselineSettings): Promise<Uint8Array> {
+  if (isPlaceholder(codec)) return encodePlaceholder(image, codec, quality);
   const input = rawInput(image);
   let buffer: Buffer;
   if (codec === 'jpeg') buffer = await input.jpeg({ quality, mozjpeg: true, chromaSubsampling: '4:2:0' }).toBuffer();
@@ -74,7 +80,8 @@ export async function encodeBaseline(image: RasterImage, codec: BaselineCodec, q
  * width x height with centre-aligned Lanczos (3 lobes; sharp's own enlargement is misaligned,
  * see image/resample.ts). Always 8-bit RGB.
  */
-export async function decodeBaseline(file: Uint8Array, width: number, height: number): Promise<RgbImage> {
+export async function decodeBaseline(file: Uint8Array, width: number, height: number, codec?: BaselineCodec): Promise<RgbImage> {
+  if (codec && isPlaceholder(codec)) return decodePlaceholder(file, codec, width, height);
   const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels, expected 3`);
   const decoded = { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
@@ -153,14 +160,15 @@ export async function baselineCandidates(
   scales: readonly number[] = SCALES,
 ): Promise<BaselineCandidate[]> {
   const candidates: BaselineCandidate[] = [];
-  for (const scale of scales) {
+  // A placeholder makes its own thumbnail: at full size only.
+  for (const scale of isPlaceholder(codec) ? [1] : scales) {
     const size = scaledSize(reference.width, reference.height, scale);
     const found = await highestQualityThatFits(memo, codec, scale, budget);
     if (!found) {
       candidates.push({ scale, ...size, quality: null, bytes: null, psnr: null, file: null, decoded: null });
       continue;
     }
-    const decoded = await decodeBaseline(found.file, reference.width, reference.height);
+    const decoded = await decodeBaseline(found.file, reference.width, reference.height, codec);
     candidates.push({ scale, ...size, quality: found.quality, bytes: found.file.length, psnr: psnrRgb(reference, decoded), file: found.file, decoded });
   }
   return candidates;

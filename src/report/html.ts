@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { decode } from '../decoder/decode.js';
 import { readImage } from '../image/io.js';
-import { decodeBaseline } from './baselines.js';
+import { BaselineCodec, decodeBaseline } from './baselines.js';
 import { RgbImage, toRgb } from './metrics.js';
 import { MeasurementIndex } from './summary.js';
 import { CODEC_LABELS, CompareReport, Point } from './types.js';
@@ -46,7 +46,7 @@ async function writeCropPng(path: string, image: RgbImage, box: CropBox): Promis
 export async function decodePoint(outDir: string, codec: string, point: Point, width: number, height: number): Promise<RgbImage> {
   const file = new Uint8Array(await readFile(join(outDir, point.file)));
   if (codec === 'nnimg') return toRgb(decode(file));
-  return decodeBaseline(file, width, height);
+  return decodeBaseline(file, width, height, codec as BaselineCodec);
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

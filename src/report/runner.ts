@@ -34,7 +34,7 @@ import { reportMarkdown } from './markdown.js';
 import { RgbImage, psnrRgb, ssimRgb, toRgb } from './metrics.js';
 import { renderPlotSvg, svgToPng } from './plot.js';
 import { summarize } from './summary.js';
-import { CODECS, CodecName, CompareReport, ImageEntry, Measurement, Point, RunSettings } from './types.js';
+import { DEFAULT_CODECS, CodecName, CompareReport, ImageEntry, Measurement, Point, RunSettings } from './types.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.avif', '.gif', '.ppm', '.pgm'];
 
@@ -146,7 +146,7 @@ function errorText(error: unknown): string {
 
 export async function runCompare(options: CompareOptions): Promise<CompareOutputs> {
   const started = performance.now();
-  const codecs = options.codecs ?? [...CODECS];
+  const codecs = options.codecs ?? [...DEFAULT_CODECS];
   const budgets = [...options.budgets];
   const outDir = options.outDir;
   const cacheDir = options.cacheDir ?? join(outDir, 'cache');

@@ -1,11 +1,15 @@
 /** The data of a comparison report, as written to report.json. */
 import type { BdRateOutcome } from './bd-rate.js';
+import type { PlaceholderCodec } from './placeholders.js';
 
 /** The codecs nnimg is compared against. */
-export type BaselineCodec = 'jpeg' | 'webp' | 'avif';
+/** Through sharp, plus the tiny placeholders (placeholders.ts), only compared when asked for. */
+export type BaselineCodec = 'jpeg' | 'webp' | 'avif' | PlaceholderCodec;
 export type CodecName = 'nnimg' | BaselineCodec;
-export const CODECS: readonly CodecName[] = ['nnimg', 'jpeg', 'webp', 'avif'];
-export const CODEC_LABELS: Record<CodecName, string> = { nnimg: 'nnimg', jpeg: 'JPEG', webp: 'WebP', avif: 'AVIF' };
+/** Every codec compare knows; DEFAULT_CODECS those it compares unless told. */
+export const CODECS: readonly CodecName[] = ['nnimg', 'jpeg', 'webp', 'avif', 'thumbhash', 'blurhash'];
+export const DEFAULT_CODECS: readonly CodecName[] = ['nnimg', 'jpeg', 'webp', 'avif'];
+export const CODEC_LABELS: Record<CodecName, string> = { nnimg: 'nnimg', jpeg: 'JPEG', webp: 'WebP', avif: 'AVIF', thumbhash: 'ThumbHash', blurhash: 'BlurHash' };
 
 /** One decoded result measured against the original. */
 export interface Point {
