@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkDecoded, flatPsnr } from '../src/encoder/encode.js';
+import { checkDecoded, flatPsnr } from '../src/encoder/check.js';
 import { EncodeResult, decode, encode, readImage } from '../src/index.js';
 import type { RasterImage } from '../src/image/io.js';
 import { DEFAULT_BASELINE_SETTINGS, EncodeMemo, baselineCandidates, bestCandidate } from '../src/report/baselines.js';
