@@ -4,10 +4,19 @@
  * (dist/web/decoder.js's decode(), RGBA) in headless Chromium, median of 5 each after a warm-up.
  * Default file: docs/demo/coffee.nnimg. Needs Chromium, as the browser tests do.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
 import { decode } from '../src/index.js';
-import { root, startBrowserEnvironment } from '../test/support/browser.js';
+// @ts-expect-error a JavaScript module without declarations
+import { buildWeb } from '../tools/build-web.mjs';
+// @ts-expect-error a JavaScript module without declarations
+import { serveFolders } from '../tools/static-server.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const chromiumPath = process.env.NNIMG_CHROMIUM ?? '/usr/bin/chromium';
 
 const args = process.argv.slice(2);
 const widthsAt = args.indexOf('--widths');
@@ -17,12 +26,19 @@ const bytes = new Uint8Array(readFileSync(file));
 const RUNS = 5;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-const environment = await startBrowserEnvironment({ '/bench': file });
+// The browser files built into a temporary folder, served at /web/, the file at /bench, headless Chromium.
+const webFolder = mkdtempSync(join(tmpdir(), 'nnimg-web-'));
+await buildWeb(webFolder);
+const { server, origin } = await serveFolders({ '/web': webFolder, '/repo': root, '/bench': file });
+const browser = await puppeteer.launch({
+  executablePath: chromiumPath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions', '--disable-background-networking'],
+});
 try {
-  const page = await environment.browser.newPage();
-  await page.goto(`${environment.origin}/repo/test/browser/vectors.html`);
-  await page.waitForFunction('window.harnessReady === true', { timeout: 30_000 });
-  console.log(`${file} (${bytes.length} bytes), ${process.versions.node ? `Node ${process.version}` : ''}, ${await environment.browser.version()}`);
+  const page = await browser.newPage();
+  await page.goto(`${origin}/repo/docs/demo/demo.css`);
+  console.log(`${file} (${bytes.length} bytes), Node ${process.version}, ${await browser.version()}`);
   console.log('width    height   Node ms   browser ms   browser renderer');
   for (const width of widths) {
     decode(bytes, { width });
@@ -50,5 +66,8 @@ try {
     );
   }
 } finally {
-  await environment.close();
+  await browser.close();
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+  rmSync(webFolder, { recursive: true, force: true });
 }
