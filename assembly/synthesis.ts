@@ -43,10 +43,19 @@ const UNIT_BYTES: usize = 32;
   return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
 }
 
+/** MAX_ACTIVATION of src/format/network.ts: hidden activations are clamped to it (spec section 8). */
+const MAX_ACTIVATION: f64 = 18446744073709551616.0;
+
+/** A hidden unit's output: 0 unless positive, at most MAX_ACTIVATION, rounded to float32. */
+@inline function hiddenOutput(z: v128, zero: v128, limit: v128): v128 {
+  return v128.and(roundedToF32(f64x2.min(z, limit)), f64x2.gt(z, zero));
+}
+
 /** Float32 outputs of four output units at a time; ReLU (hidden layers) keeps positive sums only. */
 function forwardLayer(inputs: i32, outputs: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, relu: bool): void {
   const rowBytes = <usize>inputs << 3;
   const zero = f64x2.splat(0);
+  const limit = f64x2.splat(MAX_ACTIVATION);
   for (let o = 0; o < outputs; o += 4) {
     const w0 = weights + <usize>o * rowBytes;
     const w1 = w0 + rowBytes;
@@ -81,14 +90,14 @@ function forwardLayer(inputs: i32, outputs: i32, weights: usize, biases: usize, 
     }
     const out = layerOutputs + <usize>o * UNIT_BYTES;
     if (relu) {
-      v128.store(out, v128.and(roundedToF32(z0a), f64x2.gt(z0a, zero)));
-      v128.store(out, v128.and(roundedToF32(z0b), f64x2.gt(z0b, zero)), 16);
-      v128.store(out, v128.and(roundedToF32(z1a), f64x2.gt(z1a, zero)), 32);
-      v128.store(out, v128.and(roundedToF32(z1b), f64x2.gt(z1b, zero)), 48);
-      v128.store(out, v128.and(roundedToF32(z2a), f64x2.gt(z2a, zero)), 64);
-      v128.store(out, v128.and(roundedToF32(z2b), f64x2.gt(z2b, zero)), 80);
-      v128.store(out, v128.and(roundedToF32(z3a), f64x2.gt(z3a, zero)), 96);
-      v128.store(out, v128.and(roundedToF32(z3b), f64x2.gt(z3b, zero)), 112);
+      v128.store(out, hiddenOutput(z0a, zero, limit));
+      v128.store(out, hiddenOutput(z0b, zero, limit), 16);
+      v128.store(out, hiddenOutput(z1a, zero, limit), 32);
+      v128.store(out, hiddenOutput(z1b, zero, limit), 48);
+      v128.store(out, hiddenOutput(z2a, zero, limit), 64);
+      v128.store(out, hiddenOutput(z2b, zero, limit), 80);
+      v128.store(out, hiddenOutput(z3a, zero, limit), 96);
+      v128.store(out, hiddenOutput(z3b, zero, limit), 112);
     } else {
       v128.store(out, roundedToF32(z0a));
       v128.store(out, roundedToF32(z0b), 16);

@@ -199,20 +199,21 @@ export function specParse(file: Uint8Array): SpecFile {
   return { kind, width, height, channels, levels, hidden, latentStepIndex, layers, grids, consumed: d.consumed, payloadLength: payload.length };
 }
 
-/** Float64 synthesis at outW x outH, as the spec describes it. */
+/** Spec section 8: the synthesis, binary64 arithmetic rounded to binary32 (f32) where the spec says. */
 export function specRender(f: SpecFile, outW: number, outH: number): Uint8Array {
+  const f32 = Math.fround;
   const step = specPow2(f.latentStepIndex - 32, 8);
-  const latents = f.grids.map((g) => g.v.map((v) => v * step));
+  const latents = f.grids.map((g) => g.v.map((v) => f32(v * step)));
   const layers = f.layers.map((l) => ({
-    w: l.w.v.map((v) => v / 2 ** l.w.e),
-    b: l.b.v.map((v) => v / 2 ** l.b.e),
+    w: l.w.v.map((v) => f32(v * 2 ** -l.w.e)),
+    b: l.b.v.map((v) => f32(v * 2 ** -l.b.e)),
     outputs: l.b.v.length,
   }));
   const tap = (i: number, outLength: number, cells: number) => {
-    let p = ((i + 0.5) * cells) / outLength - 0.5;
+    let p = (i + 0.5) * (cells / outLength) - 0.5;
     p = Math.min(Math.max(p, 0), cells - 1);
     const j = Math.floor(p);
-    return { j0: j, j1: Math.min(j + 1, cells - 1), f: p - j };
+    return { j0: j, j1: Math.min(j + 1, cells - 1), f: f32(p - j) };
   };
   const out = new Uint8Array(outW * outH * f.channels);
   let o = 0;
@@ -223,21 +224,25 @@ export function specRender(f: SpecFile, outW: number, outH: number): Uint8Array 
         const gh = Math.ceil(f.height / 2 ** l);
         const tx = tap(x, outW, gw);
         const ty = tap(y, outH, gh);
-        const g = (i: number, j: number) => grid[j * gw + i];
-        const top = (1 - tx.f) * g(tx.j0, ty.j0) + tx.f * g(tx.j1, ty.j0);
-        const bottom = (1 - tx.f) * g(tx.j0, ty.j1) + tx.f * g(tx.j1, ty.j1);
-        return (1 - ty.f) * top + ty.f * bottom;
+        // The row R between the two grid rows, at the two columns the pixel reads.
+        const r = (j: number) => f32(grid[ty.j0 * gw + j] + ty.f * (grid[ty.j1 * gw + j] - grid[ty.j0 * gw + j]));
+        const left = r(tx.j0);
+        return f32(left + tx.f * (r(tx.j1) - left));
       });
       layers.forEach((layer, k) => {
         const next: number[] = [];
         for (let j = 0; j < layer.outputs; j++) {
-          let acc = layer.b[j];
-          for (let i = 0; i < a.length; i++) acc += layer.w[j * a.length + i] * a[i];
-          next.push(k === layers.length - 1 ? acc : Math.max(0, acc));
+          let z = layer.b[j];
+          for (let i = 0; i < a.length; i++) z = z + layer.w[j * a.length + i] * a[i];
+          next.push(k === layers.length - 1 ? f32(z) : z > 0 ? f32(Math.min(z, 2 ** 64)) : 0);
         }
         a = next;
       });
-      for (let c = 0; c < f.channels; c++) out[o++] = Math.min(255, Math.max(0, Math.round((a[c] + 0.5) * 255)));
+      for (let c = 0; c < f.channels; c++) {
+        const v = (a[c] + 0.5) * 255;
+        const n = Math.floor(v);
+        out[o++] = v <= 0 ? 0 : v >= 255 ? 255 : v - n >= 0.5 ? n + 1 : n;
+      }
     }
   }
   return out;

@@ -21,7 +21,9 @@ import { gridSizes } from '../src/format/geometry.js';
 import { layerShapes } from '../src/format/network.js';
 import { QuantizedCoordinateMlp, encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/model.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
-import { selectedKernel } from '../src/kernels/select.js';
+import { KernelName, selectedKernel } from '../src/kernels/select.js';
+
+const KERNEL_NAMES: KernelName[] = ['reference', 'generated', 'wasm'];
 import { prng } from '../bench/support/prng.js';
 import { specParse, specRender, specRenderMlp } from '../spec/reference-decoder.js';
 
@@ -246,17 +248,51 @@ describe('payload parsing', () => {
     }
   });
 
-  it('renders like the float64 synthesis of the spec (within 1 code value)', () => {
+  it('renders exactly the pixels of the spec\'s synthesis (section 8), with every kernel', () => {
     const random = prng(23);
     for (let n = 0; n < 12; n++) {
-      const h = header(5 + Math.floor(random() * 30), 5 + Math.floor(random() * 30), n % 2 ? 1 : 3, 1 + Math.floor(random() * 6), n % 4 === 3 ? [] : [4 + Math.floor(random() * 8)]);
-      const model = randomModel(random, h, { latentSpread: 3, latentStepIndex: 20, weightStepExponent: 5 });
+      const h = header(5 + Math.floor(random() * 30), 5 + Math.floor(random() * 30), n % 2 ? 1 : 3, 1 + Math.floor(random() * 6), n % 4 === 3 ? [] : n % 4 === 2 ? [5, 7] : [4 + Math.floor(random() * 8)]);
+      const model = randomModel(random, h, { latentSpread: 3 + (n % 3) * 40, latentStepIndex: 20 + n, weightStepExponent: 3 + (n % 4) });
       const file = fileOf(h, model);
       const spec = specParse(file);
+      const decoded = latentGrid(parseNnimg(file)).model;
       for (const [w, hh] of [[h.width, h.height], [1, 1], [3 * h.width + 1, 2 * h.height - 1], [7, 40]]) {
-        expectClosePixels(decode(file, { width: w, height: hh }).data, specRender(spec, w, hh), `${h.width}x${h.height} at ${w}x${hh}`);
+        const expected = specRender(spec, w, hh);
+        expect(decode(file, { width: w, height: hh }).data, `${h.width}x${h.height} at ${w}x${hh}`).toEqual(expected);
+        for (const kernel of KERNEL_NAMES) {
+          const strip = new Uint8Array(w * hh * h.channels);
+          createRenderer(decoded, w, hh, kernel).renderRows(0, hh, strip);
+          expect(strip, `${kernel} kernel, ${h.width}x${h.height} at ${w}x${hh}`).toEqual(expected);
+        }
       }
     }
+  });
+
+  it('clamps hidden activations, so a crafted file with huge weights gives finite, identical pixels on every kernel', () => {
+    // Four hidden layers of weights +-2^24 on latents of 2^24 steps of 2^3.875 would overflow
+    // binary32 by the fourth layer without the clamp of section 8, where infinities of both signs
+    // would meet in NaN.
+    const h = header(6, 4, 3, 2, [4, 4, 4, 4]);
+    const model = randomModel(prng(5), h, { latentSpread: 3 });
+    model.latentStepIndex = 63;
+    for (const grid of model.grids) {
+      if (!grid.scaleIndices) continue;
+      grid.coefficients = [0, 0, 0, 0];
+      grid.values = grid.values.map((v, i) => (i % 3 === 0 ? 2 ** 24 : -v));
+    }
+    model.layers.forEach((layer, k) => {
+      layer.weights = { stepExponent: 0, scaleIndex: 63, values: layer.weights.values.map((_, i) => ((i + k) % 3 === 0 ? -(2 ** 24) : 2 ** 24)) };
+    });
+    const file = fileOf(h, model);
+    const expected = specRender(specParse(file), 9, 5);
+    const decoded = latentGrid(parseNnimg(file)).model;
+    for (const kernel of KERNEL_NAMES) {
+      const strip = new Uint8Array(9 * 5 * 3);
+      createRenderer(decoded, 9, 5, kernel).renderRows(0, 5, strip);
+      expect(strip, kernel).toEqual(expected);
+    }
+    // Not all black: the clamp keeps the values finite, and some outputs saturate at 255.
+    expect(expected.some((v) => v === 255)).toBe(true);
   });
 
   // Past its end the payload reads as zero bytes (the encoder trims them), so a payload cut short

@@ -20,6 +20,12 @@ export interface Layer {
   readonly biases: Float32Array;
 }
 
+/**
+ * Hidden activations are clamped to at most this (spec section 8): no valid encoder comes near it,
+ * and with it no crafted file can overflow binary32 to an infinity, so no NaN can arise either.
+ */
+export const MAX_ACTIVATION = 2 ** 64;
+
 /** The network's output is offset by 1/2 so that an all-zero network paints mid-grey. */
 export const OUTPUT_OFFSET = 0.5;
 

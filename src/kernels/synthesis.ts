@@ -1,10 +1,11 @@
 /**
  * Forward evaluation of the synthesis network for one pixel, behind one interface: the plain
  * reference loop, and a fast version generated for one decoded model with its weights as
- * literals. Both round every layer's outputs to float32 at the same points, so they give
- * bit-identical pixels (as does the WebAssembly row renderer, kinds/latent-grid/wasm-render.ts).
+ * literals. Both round every layer's outputs to float32 at the same points and clamp hidden
+ * activations to MAX_ACTIVATION, so they give bit-identical pixels (as does the WebAssembly row
+ * renderer, kinds/latent-grid/wasm-render.ts), the ones spec section 8 defines.
  */
-import { Layer } from '../format/network.js';
+import { Layer, MAX_ACTIVATION } from '../format/network.js';
 
 /** Reads inputs (the sampled latents), writes the network's outputs; may clobber inputs. */
 export type NetworkEvaluator = (inputs: Float32Array, outputs: Float32Array) => void;
@@ -24,7 +25,7 @@ export function referenceEvaluator(layers: readonly Layer[]): NetworkEvaluator {
         let acc = biases[o];
         const row = o * shape.inputs;
         for (let i = 0; i < shape.inputs; i++) acc += weights[row + i] * current[i];
-        next[o] = last || acc > 0 ? acc : 0;
+        next[o] = last ? acc : acc > 0 ? (acc < MAX_ACTIVATION ? acc : MAX_ACTIVATION) : 0;
       }
       const swap = current;
       current = next;
@@ -44,7 +45,8 @@ export function generatedEvaluator(layers: readonly Layer[]): NetworkEvaluator {
       const terms = [String(biases[o])];
       for (let i = 0; i < shape.inputs; i++) if (weights[o * shape.inputs + i] !== 0) terms.push(`${weights[o * shape.inputs + i]} * v${k}_${i}`);
       const sum = terms.join(' + ');
-      lines.push(last ? `outputs[${o}] = ${sum};` : `const s${k + 1}_${o} = ${sum}; const v${k + 1}_${o} = s${k + 1}_${o} > 0 ? f(s${k + 1}_${o}) : 0;`);
+      const z = `s${k + 1}_${o}`;
+      lines.push(last ? `outputs[${o}] = ${sum};` : `const ${z} = ${sum}; const v${k + 1}_${o} = ${z} > 0 ? (${z} < ${MAX_ACTIVATION} ? f(${z}) : ${MAX_ACTIVATION}) : 0;`);
     }
     previous = shape.outputs;
   });
