@@ -1,20 +1,12 @@
 /** `nnimg decode IN [-o OUT.png|.jpg|.webp] [--width W | --height H | --scale S] [--threads N] [--quiet]` */
 import { stat } from 'node:fs/promises';
-import sharp from 'sharp';
-import {
-  DEFAULT_MAX_DECODE_PIXELS,
-  MAX_OUTPUT_SIDE,
-  MAX_PIXELS,
-  NnimgDecodeError,
-  NnimgFormatError,
-  OutputFormat,
-  outputFormatFor,
-  ParsedFile,
-  parseNnimg,
-  renderStripsInThreads,
-  resolveOutputSize,
-  writePngFile,
-} from '../index.js';
+// From the modules themselves, not ../index.js, which loads sharp and the encoder: a decode to PNG
+// needs neither (start-up time, docs/decisions.md); sharp is loaded for JPEG and WebP only.
+import { DEFAULT_MAX_DECODE_PIXELS, MAX_OUTPUT_SIDE, NnimgDecodeError, ParsedFile, parseNnimg, resolveOutputSize } from '../decoder/decode.js';
+import { renderStripsInThreads } from '../decoder/decode-threads.js';
+import { MAX_PIXELS, NnimgFormatError } from '../format/container.js';
+import { OutputFormat, outputFormatFor } from '../image/formats.js';
+import { writePngFile } from '../image/png-writer.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { optional, parseInteger, parsePositiveNumber, threadsSetting } from './options.js';
 import {
@@ -157,6 +149,7 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       try {
         await writePngFile(png, width, height, channels, strips, pngOptions);
         progress.stop();
+        const { default: sharp } = await import('sharp');
         const converter = sharp(png, { limitInputPixels: false, sequentialRead: true });
         // Huffman optimisation makes libjpeg hold every DCT coefficient: only for moderate sizes.
         const optimiseCoding = width * height <= OPTIMISED_JPEG_PIXELS;
