@@ -225,6 +225,16 @@ export interface PngStreamOptions {
 }
 
 /**
+ * zlib compresses on a libuv thread, a round trip per output chunk, and each round trip waits for
+ * the main thread, busy rendering, to yield. A megabyte holds a strip's compressed bytes, so zlib
+ * compresses one strip while the next renders; at 64 kB (zlib's default) a strip took several
+ * trips and rendering waited for compression (measured: docs/decisions.md).
+ */
+const DEFLATE_CHUNK_BYTES = 2 ** 20;
+/** Filtered rows queued for zlib before the strips wait for it: a few strips, bounded memory. */
+const DEFLATE_QUEUE_BYTES = 2 ** 22;
+
+/**
  * The PNG file as a byte stream, from strips of whole rows (8-bit, channels interleaved) given
  * top to bottom. Throws if the strips do not add up to exactly `height` rows.
  */
@@ -240,7 +250,11 @@ export async function* pngBytes(
   }
   yield Buffer.concat([SIGNATURE, headerChunk(width, height, channels)]);
   const stride = width * channels;
-  const deflate = createDeflate({ level: options.level ?? 6, strategy: options.strategy ?? constants.Z_RLE, chunkSize: 64 * 1024 });
+  const deflate = createDeflate({
+    level: options.level ?? 6,
+    strategy: options.strategy ?? constants.Z_RLE,
+    chunkSize: DEFLATE_CHUNK_BYTES,
+  });
   let stopped = false;
 
   const feed = async () => {
@@ -255,7 +269,10 @@ export async function* pngBytes(
       const filtered = Buffer.allocUnsafe(count * (stride + 1));
       filter(strip, filtered);
       rows += count;
-      if (!deflate.write(filtered)) {
+      // A write of a strip is always over the stream's high-water mark (so 'drain' follows):
+      // wait for it only when several strips are queued.
+      deflate.write(filtered);
+      if (deflate.writableLength > DEFLATE_QUEUE_BYTES) {
         await drainOrClose(deflate);
         if (stopped) return;
       } else {
