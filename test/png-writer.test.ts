@@ -6,7 +6,8 @@
 import { constants } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { filterRow, filterRowReference, jsStripFilter, pngBytes, wasmStripFilter } from '../src/image/png-writer.js';
+import { crc32 } from '../src/format/crc32.js';
+import { filterRow, filterRowReference, jsStripFilter, pngBytes, pngChunk, wasmStripFilter } from '../src/image/png-writer.js';
 import { prng } from '../bench/support/prng.js';
 
 /** Rows of several kinds: noise, smooth ramps, flat runs, and the extremes 0 and 255. */
@@ -89,6 +90,16 @@ describe('PNG row filters', () => {
 });
 
 describe('pngBytes', () => {
+  it('pngChunk: length, type, data and the CRC-32 of type and data', () => {
+    const data = picture(100, 3, 3, 5);
+    const chunk = pngChunk('IDAT', data);
+    expect(chunk.readUInt32BE(0)).toBe(data.length);
+    expect(chunk.subarray(4, 8).toString('latin1')).toBe('IDAT');
+    expect(Buffer.compare(chunk.subarray(8, 8 + data.length), data)).toBe(0);
+    expect(chunk.readUInt32BE(8 + data.length)).toBe(crc32(Buffer.concat([Buffer.from('IDAT'), data])));
+    expect(pngChunk('IEND', new Uint8Array(0)).toString('hex')).toBe('0000000049454e44ae426082');
+  });
+
   it('writes PNGs that sharp decodes to the same pixels: RGB and grey, any strips, odd sizes', async () => {
     for (const [width, height, channels, rowsEach] of [
       [1, 1, 3, [1]],

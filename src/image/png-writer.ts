@@ -6,6 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
 import { constants, createDeflate } from 'node:zlib';
 import { crc32 } from '../format/crc32.js';
 import { selectedKernel } from '../kernels/select.js';
@@ -15,13 +16,17 @@ const SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** PNG's largest side (2^31 - 1). */
 export const PNG_MAX_SIDE = 0x7fffffff;
 
+/** zlib's CRC-32 (Node 20.15 on), some 20 times faster than the table in JavaScript over megabytes of IDAT. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** One PNG chunk: length, type, data, CRC-32 of type and data. */
 export function pngChunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, 'latin1');
   out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  const typeAndData = out.subarray(4, 8 + data.length);
+  out.writeUInt32BE(nativeCrc32 ? nativeCrc32(typeAndData) : crc32(typeAndData), 8 + data.length);
   return out;
 }
 
