@@ -125,12 +125,9 @@ function forwardLayer(inputs: i32, outputs: i32, weights: usize, biases: usize, 
   return v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(toBytes2(low)), i32x4.trunc_sat_f64x2_s_zero(toBytes2(high)), 0, 1, 4, 5);
 }
 
-/** The float32 values at four indices of `base`. */
-@inline function gather(base: usize, indices: v128): v128 {
-  let v = v128.load32_zero(base + (<usize>i32x4.extract_lane(indices, 0) << 2));
-  v = v128.load32_lane(base + (<usize>i32x4.extract_lane(indices, 1) << 2), v, 1);
-  v = v128.load32_lane(base + (<usize>i32x4.extract_lane(indices, 2) << 2), v, 2);
-  return v128.load32_lane(base + (<usize>i32x4.extract_lane(indices, 3) << 2), v, 3);
+/** The float32 pairs at indices a and b of `base`: base[a], base[a + 1], base[b], base[b + 1]. */
+@inline function gatherPairs(base: usize, a: i32, b: i32): v128 {
+  return v128.load64_lane(base + (<usize>b << 2), v128.load64_zero(base + (<usize>a << 2)), 1);
 }
 
 /** toF32(left + fx * (right - left)) in float64 on the two low float32 lanes of each. */
@@ -168,7 +165,10 @@ export function renderRow(layout: usize): void {
       const bottom = <f64>load<f32>(lower + (<usize>c << 2));
       store<f32>(blendedAt + (<usize>c << 2), <f32>(top + fy * (bottom - top)));
     }
-    blendedAt += <usize>gridWidth << 2;
+    // The last cell once more: a tap's second cell is its first + 1, or its first at the row's
+    // end (geometry.ts axisTaps), which is then this copy; so each tap's two cells are one load.
+    store<f32>(blendedAt + (<usize>gridWidth << 2), load<f32>(blendedAt + (<usize>(gridWidth - 1) << 2)));
+    blendedAt += <usize>(gridWidth + 1) << 2;
   }
 
   for (let x = 0; x < outWidth; x += 4) {
@@ -179,8 +179,10 @@ export function renderRow(layout: usize): void {
     for (let l = 0; l < levels; l++) {
       const unit = inputs + <usize>l * UNIT_BYTES;
       const tap = <usize>(l * paddedWidth + x) << 2;
-      const left = gather(blended, v128.load(columnLeft + tap));
-      const right = gather(blended, v128.load(columnRight + tap));
+      const pair01 = gatherPairs(blended, load<i32>(columnLeft + tap), load<i32>(columnLeft + tap, 4));
+      const pair23 = gatherPairs(blended, load<i32>(columnLeft + tap, 8), load<i32>(columnLeft + tap, 12));
+      const left = v128.shuffle<f32>(pair01, pair23, 0, 2, 4, 6);
+      const right = v128.shuffle<f32>(pair01, pair23, 1, 3, 5, 7);
       const fx = v128.load(columnFrac + tap);
       v128.store(unit, lerp(left, right, fx));
       v128.store(unit, lerp(v128.shuffle<f32>(left, left, 2, 3, 0, 1), v128.shuffle<f32>(right, right, 2, 3, 0, 1), v128.shuffle<f32>(fx, fx, 2, 3, 0, 1)), 16);
