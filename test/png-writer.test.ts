@@ -1,13 +1,13 @@
 /**
- * The streaming PNG writer (src/image/png-writer.ts): its fast row filters (JavaScript and
- * WebAssembly SIMD) write the bytes of the plain reference filter, and its files decode, in
- * sharp, to the pixels they were given, whatever the strips, channels and zlib settings.
+ * The streaming PNG writer (src/image/png-writer.ts): its WebAssembly SIMD row filter writes the
+ * bytes of the plain filterRow, and its files decode, in sharp, to the pixels they were given,
+ * whatever the strips, channels and zlib settings.
  */
 import { constants } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../src/format/crc32.js';
-import { filterRow, filterRowReference, jsStripFilter, pngBytes, pngChunk, wasmStripFilter } from '../src/image/png-writer.js';
+import { filterRow, jsStripFilter, pngBytes, pngChunk, wasmStripFilter } from '../src/image/png-writer.js';
 import { prng } from '../bench/support/prng.js';
 
 /** Rows of several kinds: noise, smooth ramps, flat runs, and the extremes 0 and 255. */
@@ -54,15 +54,14 @@ async function pngFile(...args: Parameters<typeof pngBytes>): Promise<Buffer> {
 }
 
 describe('PNG row filters', () => {
-  it('filterRow and the WebAssembly filter write the reference bytes, every filter type chosen', () => {
+  it('the WebAssembly filter writes the bytes of filterRow, every filter type chosen', () => {
     const chosen = new Set<number>();
     for (const bpp of [1, 3]) {
       for (const width of [1, 2, 5, 6, 17, 33, 100]) {
         const height = 12;
         const data = picture(width, height, bpp, width * 10 + bpp);
-        const reference = filterAll(width, height, bpp, data, filterRowReference);
+        const reference = filterAll(width, height, bpp, data, filterRow);
         for (let y = 0; y < height; y++) chosen.add(reference[y * (width * bpp + 1)]);
-        expect(filterAll(width, height, bpp, data, filterRow)).toEqual(reference);
         // The strip filters keep the last row of a strip for the next: strips of 1, 5 and 6 rows.
         for (const make of [jsStripFilter, wasmStripFilter]) {
           const stride = width * bpp;
@@ -84,7 +83,6 @@ describe('PNG row filters', () => {
     const data = picture(width, height, 3, 7);
     const out = new Uint8Array(height * (width * 3 + 1));
     wasmStripFilter(width * 3, 3)(data, out);
-    // filterRow, checked against the reference above, is the faster of the two to compare with.
     expect(Buffer.compare(out, filterAll(width, height, 3, data, filterRow))).toBe(0); // toEqual is slow on megabytes
   });
 });

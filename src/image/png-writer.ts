@@ -50,10 +50,10 @@ function paeth(a: number, b: number, c: number): number {
 
 /**
  * Filters one row into out[at] (filter type byte) and out[at + 1 ..], choosing per row the
- * filter whose output has the smallest sum of absolute signed bytes (libpng's heuristic).
- * The plain reference of filterRow, which must write the same bytes.
+ * filter whose output has the smallest sum of absolute signed bytes (libpng's heuristic). The
+ * plain reference of assembly/png-filter.ts, which must write the same bytes.
  */
-export function filterRowReference(row: Uint8Array, previous: Uint8Array, bpp: number, out: Uint8Array, at: number): void {
+export function filterRow(row: Uint8Array, previous: Uint8Array, bpp: number, out: Uint8Array, at: number): void {
   const sums = [0, 0, 0, 0, 0];
   const cost = (v: number) => (v < 128 ? v : 256 - v);
   for (let i = 0; i < row.length; i++) {
@@ -80,87 +80,10 @@ export function filterRowReference(row: Uint8Array, previous: Uint8Array, bpp: n
   }
 }
 
-/** |v| of v taken as a signed byte: the heuristic's cost of one filtered byte. */
-function cost(v: number): number {
-  const s = (v << 24) >> 24;
-  return s < 0 ? -s : s;
-}
-
-/**
- * filterRowReference's bytes, about 8 times faster (measured: docs/decisions.md): one pass for the
- * five sums with Paeth inlined, then one loop per filter type.
- */
-export function filterRow(row: Uint8Array, previous: Uint8Array, bpp: number, out: Uint8Array, at: number): void {
-  const n = row.length;
-  const lead = Math.min(bpp, n);
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let s4 = 0;
-  // The first pixel has no left neighbour: a = c = 0, so Sub is None, and Paeth is Up.
-  for (let i = 0; i < lead; i++) {
-    const x = row[i];
-    const b = previous[i];
-    s0 += cost(x);
-    s1 += cost(x);
-    s2 += cost(x - b);
-    s3 += cost(x - (b >> 1));
-    s4 += cost(x - b);
-  }
-  for (let i = lead; i < n; i++) {
-    const x = row[i];
-    const a = row[i - bpp];
-    const b = previous[i];
-    const c = previous[i - bpp];
-    s0 += cost(x);
-    s1 += cost(x - a);
-    s2 += cost(x - b);
-    s3 += cost(x - ((a + b) >> 1));
-    const pa = b > c ? b - c : c - b;
-    const pb = a > c ? a - c : c - a;
-    const abc = a + b - 2 * c;
-    const pc = abc < 0 ? -abc : abc;
-    s4 += cost(x - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c));
-  }
-  // The first smallest sum wins, as in the reference.
-  let type = 0;
-  let best = s0;
-  if (s1 < best) (type = 1), (best = s1);
-  if (s2 < best) (type = 2), (best = s2);
-  if (s3 < best) (type = 3), (best = s3);
-  if (s4 < best) type = 4;
-  out[at] = type;
-  const o = at + 1;
-  if (type === 0) {
-    out.set(row, o);
-  } else if (type === 1) {
-    for (let i = 0; i < lead; i++) out[o + i] = row[i];
-    for (let i = lead; i < n; i++) out[o + i] = row[i] - row[i - bpp];
-  } else if (type === 2) {
-    for (let i = 0; i < n; i++) out[o + i] = row[i] - previous[i];
-  } else if (type === 3) {
-    for (let i = 0; i < lead; i++) out[o + i] = row[i] - (previous[i] >> 1);
-    for (let i = lead; i < n; i++) out[o + i] = row[i] - ((row[i - bpp] + previous[i]) >> 1);
-  } else {
-    for (let i = 0; i < lead; i++) out[o + i] = row[i] - previous[i];
-    for (let i = lead; i < n; i++) {
-      const a = row[i - bpp];
-      const b = previous[i];
-      const c = previous[i - bpp];
-      const pa = b > c ? b - c : c - b;
-      const pb = a > c ? a - c : c - a;
-      const abc = a + b - 2 * c;
-      const pc = abc < 0 ? -abc : abc;
-      out[o + i] = row[i] - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
-    }
-  }
-}
-
 /** Filters strips of whole rows, top to bottom, remembering the last row of the one before. */
 export type StripFilter = (strip: Uint8Array, out: Uint8Array) => void;
 
-/** filterRow over each row of a strip. */
+/** filterRow over each row of a strip: where WebAssembly SIMD is missing. */
 export function jsStripFilter(stride: number, bpp: number): StripFilter {
   const previous = new Uint8Array(stride);
   return (strip, out) => {
@@ -173,8 +96,8 @@ export function jsStripFilter(stride: number, bpp: number): StripFilter {
 }
 
 /**
- * The same bytes from assembly/png-filter.ts, sixteen bytes at a time (measured: docs/decisions.md).
- * The strip goes through the instance's memory a megabyte at a time.
+ * filterRow's bytes from assembly/png-filter.ts, sixteen bytes at a time: 10 to 15 times faster
+ * (measured: docs/decisions.md). The strip goes through the instance's memory a megabyte at a time.
  */
 export function wasmStripFilter(stride: number, bpp: number): StripFilter {
   const kernels = instantiateKernels();
