@@ -56,6 +56,12 @@ const FORMAT_NAME: Record<OutputFormat, string> = { png: 'PNG', jpeg: 'JPEG', we
 const LOSSY_QUALITY = 95;
 /** Larger JPEG outputs skip Huffman optimisation, which needs memory in proportion to the image. */
 const OPTIMISED_JPEG_PIXELS = 2 ** 24;
+/**
+ * The temporary PNG of a JPEG or WebP output is stored without compression up to this many
+ * bytes of pixels (zlib level 0): sharp reads it back at once, and -o .jpg at 4096 wide took 0.93x
+ * the time with it (docs/decisions.md). Larger ones are compressed, to bound the disk they take.
+ */
+const STORED_TEMP_BYTES = 2 ** 28;
 /** Show a progress bar for outputs of at least this many pixels. */
 const PROGRESS_PIXELS = 2 ** 22;
 
@@ -147,7 +153,8 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       const png = tempPathFor(settings.output, '.png');
       trackTemp(png);
       try {
-        await writePngFile(png, width, height, channels, strips, pngOptions);
+        const level = width * height * channels <= STORED_TEMP_BYTES ? 0 : undefined;
+        await writePngFile(png, width, height, channels, strips, { ...pngOptions, level });
         progress.stop();
         const { default: sharp } = await import('sharp');
         const converter = sharp(png, { limitInputPixels: false, sequentialRead: true });
