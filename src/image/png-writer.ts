@@ -16,7 +16,7 @@ const SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** PNG's largest side (2^31 - 1). */
 export const PNG_MAX_SIDE = 0x7fffffff;
 
-/** zlib's CRC-32 (Node 20.15 on), some 20 times faster than the table in JavaScript over megabytes of IDAT. */
+/** zlib's CRC-32 (Node 20.15 on): the table in JavaScript took ~20 ms of a 4096-wide decode's IDAT. */
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 /** One PNG chunk: length, type, data, CRC-32 of type and data. */
@@ -143,7 +143,7 @@ export interface PngStreamOptions {
   shouldStop?: () => Error | undefined;
   /** Called after each strip with the number of rows written so far. */
   onRows?: (rows: number) => void;
-  /** zlib level 0..9 (default 6; with the Z_RLE strategy only 0 or not matters). */
+  /** zlib level 0..9 (default 6; under Z_RLE levels 1 to 9 give the same compressed data). */
   level?: number;
   /**
    * zlib strategy (default Z_RLE: on the filtered rows of a decoded image, ~10 times faster than
@@ -197,8 +197,8 @@ export async function* pngBytes(
       const filtered = Buffer.allocUnsafe(count * (stride + 1));
       filter(strip, filtered);
       rows += count;
-      // A write of a strip is always over the stream's high-water mark (so 'drain' follows):
-      // wait for it only when several strips are queued.
+      // Past the stream's high-water mark (16 kB) write() promises a 'drain': wait for it only
+      // when several strips are queued.
       deflate.write(filtered);
       if (deflate.writableLength > DEFLATE_QUEUE_BYTES) {
         await drainOrClose(deflate);
