@@ -120,6 +120,32 @@ function forwardLayer(inputs: i32, outputs: i32, weights: usize, biases: usize, 
   return <u8>(<i32>whole + (v - whole >= 0.5 ? 1 : 0));
 }
 
+/** toByte on two float64 lanes, as whole numbers in float64: the same comparisons and rounding. */
+@inline function toBytes2(value: v128): v128 {
+  const v = f64x2.mul(f64x2.add(value, f64x2.splat(0.5)), f64x2.splat(255));
+  const whole = f64x2.floor(v);
+  const up = v128.and(f64x2.ge(f64x2.sub(v, whole), f64x2.splat(0.5)), f64x2.splat(1));
+  const rounded = v128.bitselect(f64x2.splat(255), f64x2.add(whole, up), f64x2.ge(v, f64x2.splat(255)));
+  return v128.and(rounded, f64x2.gt(v, f64x2.splat(0))); // NaN and v <= 0: 0
+}
+
+/** toByte on four pixels (two float64 vectors), as four i32 lanes. */
+@inline function toBytes(low: v128, high: v128): v128 {
+  return v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(toBytes2(low)), i32x4.trunc_sat_f64x2_s_zero(toBytes2(high)), 0, 1, 4, 5);
+}
+
+/** The float32 pairs at indices a and b of `base`: base[a], base[a + 1], base[b], base[b + 1]. */
+@inline function gatherPairs(base: usize, a: i32, b: i32): v128 {
+  return v128.load64_lane(base + (<usize>b << 2), v128.load64_zero(base + (<usize>a << 2)), 1);
+}
+
+/** toF32(left + fx * (right - left)) in float64 on the two low float32 lanes of each. */
+@inline function lerp(left: v128, right: v128, fx: v128): v128 {
+  const l = f64x2.promote_low_f32x4(left);
+  const r = f64x2.promote_low_f32x4(right);
+  return roundedToF32(f64x2.add(l, f64x2.mul(f64x2.promote_low_f32x4(fx), f64x2.sub(r, l))));
+}
+
 /** Renders one output row, whose taps the host wrote at ROW_UPPER, ROW_LOWER and ROW_FRAC. */
 export function renderRow(layout: usize): void {
   const outWidth = field(layout, OUT_WIDTH);
@@ -148,22 +174,27 @@ export function renderRow(layout: usize): void {
       const bottom = <f64>load<f32>(lower + (<usize>c << 2));
       store<f32>(blendedAt + (<usize>c << 2), <f32>(top + fy * (bottom - top)));
     }
-    blendedAt += <usize>gridWidth << 2;
+    // The last cell once more: a tap's second cell is its first + 1, or its first at the row's
+    // end (geometry.ts axisTaps), which is then this copy; so each tap's two cells are one load.
+    store<f32>(blendedAt + (<usize>gridWidth << 2), load<f32>(blendedAt + (<usize>(gridWidth - 1) << 2)));
+    blendedAt += <usize>(gridWidth + 1) << 2;
   }
 
   for (let x = 0; x < outWidth; x += 4) {
     // The network's inputs: each level's blended row interpolated at the four pixels.
     let inputs = address(layout, LAYER_INPUTS);
     let outputs = address(layout, LAYER_OUTPUTS);
+    // Four lanes at a time (the taps gathered), the same float64 operations as one at a time.
     for (let l = 0; l < levels; l++) {
       const unit = inputs + <usize>l * UNIT_BYTES;
-      for (let lane = 0; lane < 4; lane++) {
-        const tap = <usize>(l * paddedWidth + x + lane) << 2;
-        const left = <f64>load<f32>(blended + (<usize>load<i32>(columnLeft + tap) << 2));
-        const right = <f64>load<f32>(blended + (<usize>load<i32>(columnRight + tap) << 2));
-        const fx = <f64>load<f32>(columnFrac + tap);
-        store<f64>(unit + (<usize>lane << 3), toF32(left + fx * (right - left)));
-      }
+      const tap = <usize>(l * paddedWidth + x) << 2;
+      const pair01 = gatherPairs(blended, load<i32>(columnLeft + tap), load<i32>(columnLeft + tap, 4));
+      const pair23 = gatherPairs(blended, load<i32>(columnLeft + tap, 8), load<i32>(columnLeft + tap, 12));
+      const left = v128.shuffle<f32>(pair01, pair23, 0, 2, 4, 6);
+      const right = v128.shuffle<f32>(pair01, pair23, 1, 3, 5, 7);
+      const fx = v128.load(columnFrac + tap);
+      v128.store(unit, lerp(left, right, fx));
+      v128.store(unit, lerp(v128.shuffle<f32>(left, left, 2, 3, 0, 1), v128.shuffle<f32>(right, right, 2, 3, 0, 1), v128.shuffle<f32>(fx, fx, 2, 3, 0, 1)), 16);
     }
     let weightAt = weights;
     let biasAt = biases;
@@ -179,10 +210,23 @@ export function renderRow(layout: usize): void {
       outputs = swap;
     }
     const lanes = min(4, outWidth - x);
-    for (let lane = 0; lane < lanes; lane++) {
-      const pixel = pixels + <usize>((x + lane) * channels);
+    if (lanes == 4) {
+      const pixel = pixels + <usize>(x * channels);
+      const step = <usize>channels;
       for (let c = 0; c < channels; c++) {
-        store<u8>(pixel + c, toByte(load<f64>(inputs + <usize>c * UNIT_BYTES + (<usize>lane << 3))));
+        const unit = inputs + <usize>c * UNIT_BYTES;
+        const bytes = toBytes(v128.load(unit), v128.load(unit, 16));
+        store<u8>(pixel + c, <u8>i32x4.extract_lane(bytes, 0));
+        store<u8>(pixel + c + step, <u8>i32x4.extract_lane(bytes, 1));
+        store<u8>(pixel + c + 2 * step, <u8>i32x4.extract_lane(bytes, 2));
+        store<u8>(pixel + c + 3 * step, <u8>i32x4.extract_lane(bytes, 3));
+      }
+    } else {
+      for (let lane = 0; lane < lanes; lane++) {
+        const pixel = pixels + <usize>((x + lane) * channels);
+        for (let c = 0; c < channels; c++) {
+          store<u8>(pixel + c, toByte(load<f64>(inputs + <usize>c * UNIT_BYTES + (<usize>lane << 3))));
+        }
       }
     }
   }

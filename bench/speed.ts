@@ -6,13 +6,23 @@
  *     and with the wasm kernel on 1 and 2 threads, then a decode at width 4096 on 1 and 2 threads;
  *  2. decoding a random 768x512 model (7 grids, MLP 7-16-3) at width 4096, in memory, per kernel;
  *  3. with an image: default encode seconds and PSNR at 16000 bytes;
- *  4. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing;
- *  5. how fast bad input is refused and Ctrl-C obeyed (timed here, not asserted by npm test,
+ *  4. with an image: decode at width 4096 against sharp decoding a JPEG of it and resizing, in
+ *     memory; then the whole command (bench/cli-decode.ts): `nnimg decode FILE --width 4096` as a
+ *     fresh process against a sharp script doing JPEG decode + Lanczos resize + PNG write, in
+ *     alternation, median of 5 each (without an image: docs/demo/coffee.nnimg against
+ *     corpus/coffee.png, its source); `--nnimg FILE` takes that file instead of encoding the image;
+ *  5. where Chromium is (/usr/bin/chromium or NNIMG_CHROMIUM): the same file decoded in memory at
+ *     768 and 2048 wide by Node and by the browser decoder (bench/browser-decode.ts);
+ *  6. how fast bad input is refused and Ctrl-C obeyed (timed here, not asserted by npm test,
  *     whose results must not depend on the machine's load).
+ *
+ *   npm run bench -- [image] [--nnimg file.nnimg]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
@@ -20,6 +30,7 @@ import { runCli } from '../src/cli/main.js';
 import type { Streams } from '../src/cli/output.js';
 import { crc32 } from '../src/format/crc32.js';
 import { writeContainer } from '../src/format/container.js';
+import { buildCommandLine, compareDecodeCommand } from './cli-decode.js';
 import { decodeCase, fuzzCases, seedFiles } from './support/nnimg-fuzz.js';
 import { decode, decodeInThreads, encode, parseNnimg, readImage } from '../src/index.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
@@ -108,20 +119,51 @@ const decodeSeconds = async (threads: number) => {
 const [oneThreadDecode, twoThreadDecode] = [await decodeSeconds(1), await decodeSeconds(2)];
 console.log(`  decode of a 768x512 file at width 4096 (default kernel): 1 thread ${oneThreadDecode.toFixed(2)} s, 2 threads ${twoThreadDecode.toFixed(2)} s (${(oneThreadDecode / twoThreadDecode).toFixed(2)}x)`);
 
-const imagePath = process.argv[2];
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const nnimgAt = args.indexOf('--nnimg');
+const givenFile = nnimgAt >= 0 ? args.splice(nnimgAt, 2)[1] : undefined;
+const imagePath = args[0];
+const benchFolder = mkdtempSync(join(tmpdir(), 'nnimg-speed-'));
+// The file of sections 4 and 5: the image's encoding, or the demo file and its source image.
+let filePath = join(root, 'docs/demo/coffee.nnimg');
+let sourcePath = join(root, 'corpus/coffee.png');
 if (imagePath) {
-  const image = await readImage(imagePath);
-  const result = await encode(image, { bytes: 16000 });
-  console.log(`encode ${imagePath} --bytes 16000 (default settings): ${result.seconds.toFixed(1)} s, ${result.bytes} bytes, PSNR ${result.psnr.toFixed(2)} dB, ${result.iterations} iterations`);
+  sourcePath = imagePath;
+  let file: Uint8Array;
+  if (givenFile) {
+    file = new Uint8Array(readFileSync(givenFile));
+    filePath = givenFile;
+    console.log(`${givenFile}: ${file.length} bytes, taken as the encoding of ${imagePath}`);
+  } else {
+    const result = await encode(await readImage(imagePath), { bytes: 16000 });
+    console.log(`encode ${imagePath} --bytes 16000 (default settings): ${result.seconds.toFixed(1)} s, ${result.bytes} bytes, PSNR ${result.psnr.toFixed(2)} dB, ${result.iterations} iterations`);
+    file = result.file;
+    filePath = join(benchFolder, 'image.nnimg');
+    writeFileSync(filePath, file);
+  }
   let started = performance.now();
-  const decoded = decode(result.file, { width: 4096 });
+  const decoded = decode(file, { width: 4096 });
   const ours = (performance.now() - started) / 1000;
   const jpeg = await sharp(imagePath).jpeg({ quality: 75 }).toBuffer();
   started = performance.now();
   await sharp(jpeg).resize({ width: 4096, kernel: 'lanczos3' }).raw().toBuffer();
   const theirs = (performance.now() - started) / 1000;
-  console.log(`decode at 4096x${decoded.height}: nnimg ${ours.toFixed(2)} s; sharp JPEG decode + Lanczos resize ${theirs.toFixed(2)} s (${(ours / theirs).toFixed(1)}x)`);
+  console.log(`decode at 4096x${decoded.height}, in memory: nnimg ${ours.toFixed(2)} s; sharp JPEG decode + Lanczos resize ${theirs.toFixed(2)} s (${(ours / theirs).toFixed(1)}x)`);
 }
+// The command runs from dist/: built from the current sources first.
+buildCommandLine();
+await compareDecodeCommand(sourcePath, filePath, 4096);
+
+const chromium = process.env.NNIMG_CHROMIUM ?? '/usr/bin/chromium';
+if (existsSync(chromium)) {
+  console.log(`browser decode (bench/browser-decode.ts, ${chromium}):`);
+  const browser = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/browser-decode.ts'), filePath, '--widths', '768,2048'], { stdio: 'inherit' });
+  if (browser.status !== 0) console.log(`  bench/browser-decode.ts failed (exit ${browser.status})`);
+} else {
+  console.log(`browser decode: skipped, no Chromium at ${chromium} (set NNIMG_CHROMIUM)`);
+}
+rmSync(benchFolder, { recursive: true, force: true });
 
 console.log('refusals and interrupts (timed here; npm test checks only that they happen):');
 const msOf = async (work: () => unknown): Promise<number> => {

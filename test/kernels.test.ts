@@ -154,6 +154,38 @@ describe('synthesis evaluators', () => {
   }
 });
 
+describe('the wasm render rounds and clamps as the reference', () => {
+  it('at and around every half step, below 0, above 255, and for NaN and infinities', () => {
+    // One level, a grid exactly as wide as the output (so each pixel's input is its latent), one
+    // ReLU unit passing it on, and outputs latent - 1/2: each pixel is toByte(latent).
+    const values: number[] = [-1, -0, 0, 1e-9, 1.2, 255, NaN, Infinity, -Infinity];
+    for (let k = 0; k <= 256; k++) {
+      for (const offset of [-1e-7, 0, 1e-7]) values.push((k - 0.5) / 255 + offset, k / 255 + offset);
+    }
+    const width = values.length;
+    expect(width % 4).not.toBe(0); // the last pixels take the one-at-a-time path
+    const model = {
+      width,
+      height: 1,
+      channels: 3,
+      grids: [{ width, height: 1 }],
+      latents: [Float32Array.from(values)],
+      layers: [
+        { shape: { inputs: 1, outputs: 1 }, weights: Float32Array.of(1), biases: Float32Array.of(0) },
+        { shape: { inputs: 1, outputs: 3 }, weights: Float32Array.of(1, 1, 1), biases: Float32Array.of(-0.5, -0.5, -0.5) },
+      ],
+    };
+    const render = (kernel: KernelName) => {
+      const out = new Uint8Array(width * 3);
+      createRenderer(model, width, 1, kernel).renderRows(0, 1, out);
+      return out;
+    };
+    const reference = render('reference');
+    expect(new Set(reference).size).toBe(256);
+    expect(render('wasm')).toEqual(reference);
+  });
+});
+
 describe('kernel selection (kernels/select.ts)', () => {
   it('takes NNIMG_KERNEL when that kernel is available, else the fastest available', () => {
     // The built module is present under npm test (npm ci builds it), so every kernel is available.

@@ -1,20 +1,12 @@
 /** `nnimg decode IN [-o OUT.png|.jpg|.webp] [--width W | --height H | --scale S] [--threads N] [--quiet]` */
 import { stat } from 'node:fs/promises';
-import sharp from 'sharp';
-import {
-  DEFAULT_MAX_DECODE_PIXELS,
-  MAX_OUTPUT_SIDE,
-  MAX_PIXELS,
-  NnimgDecodeError,
-  NnimgFormatError,
-  OutputFormat,
-  outputFormatFor,
-  ParsedFile,
-  parseNnimg,
-  renderStripsInThreads,
-  resolveOutputSize,
-  writePngFile,
-} from '../index.js';
+// From the modules themselves, not ../index.js, which loads sharp and the encoder: a decode to PNG
+// needs neither (start-up time, docs/decisions.md); sharp is loaded for JPEG and WebP only.
+import { DEFAULT_MAX_DECODE_PIXELS, MAX_OUTPUT_SIDE, NnimgDecodeError, ParsedFile, parseNnimg, resolveOutputSize } from '../decoder/decode.js';
+import { renderStripsInThreads } from '../decoder/decode-threads.js';
+import { MAX_PIXELS, NnimgFormatError } from '../format/container.js';
+import { OutputFormat, outputFormatFor } from '../image/formats.js';
+import { writePngFile } from '../image/png-writer.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { optional, parseInteger, parsePositiveNumber, threadsSetting } from './options.js';
 import {
@@ -64,6 +56,12 @@ const FORMAT_NAME: Record<OutputFormat, string> = { png: 'PNG', jpeg: 'JPEG', we
 const LOSSY_QUALITY = 95;
 /** Larger JPEG outputs skip Huffman optimisation, which needs memory in proportion to the image. */
 const OPTIMISED_JPEG_PIXELS = 2 ** 24;
+/**
+ * The temporary PNG of a JPEG or WebP output is stored without compression up to this many
+ * bytes of pixels (zlib level 0): sharp reads it back at once, and -o .jpg at 4096 wide took 0.93x
+ * the time with it (docs/decisions.md). Larger ones are compressed, to bound the disk they take.
+ */
+const STORED_TEMP_BYTES = 2 ** 28;
 /** Show a progress bar for outputs of at least this many pixels. */
 const PROGRESS_PIXELS = 2 ** 22;
 
@@ -155,8 +153,10 @@ export async function runDecode(input: string, flags: DecodeFlags, streams: Stre
       const png = tempPathFor(settings.output, '.png');
       trackTemp(png);
       try {
-        await writePngFile(png, width, height, channels, strips, pngOptions);
+        const level = width * height * channels <= STORED_TEMP_BYTES ? 0 : undefined;
+        await writePngFile(png, width, height, channels, strips, { ...pngOptions, level });
         progress.stop();
+        const { default: sharp } = await import('sharp');
         const converter = sharp(png, { limitInputPixels: false, sequentialRead: true });
         // Huffman optimisation makes libjpeg hold every DCT coefficient: only for moderate sizes.
         const optimiseCoding = width * height <= OPTIMISED_JPEG_PIXELS;

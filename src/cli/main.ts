@@ -1,14 +1,20 @@
 /** The `nnimg` program: commander setup, error reporting and exit codes. */
 import { Command, CommanderError } from 'commander';
-import { DEFAULT_MAX_DECODE_PIXELS, DEFAULT_MAX_INPUT_PIXELS, MAX_THREADS } from '../index.js';
-import { runCompareCommand } from './compare-command.js';
-import { runDecode } from './decode-command.js';
-import { runEncode } from './encode-command.js';
+import { DEFAULT_MAX_DECODE_PIXELS } from '../decoder/decode.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../image/formats.js';
+import { MAX_THREADS } from '../threads.js';
 import { EXIT_OK, EXIT_USAGE, toFailure } from './errors.js';
-import { runInfo } from './info-command.js';
 import { Streams, packageVersion, printError, processStreams } from './output.js';
 
 const COMMANDS = ['encode', 'decode', 'info', 'compare'];
+
+// Each command's module is loaded when the command runs: a decode to PNG then loads neither sharp
+// nor vega (together ~0.5 s of start-up; docs/decisions.md).
+const runEncode: typeof import('./encode-command.js').runEncode = async (...args) => (await import('./encode-command.js')).runEncode(...args);
+const runDecode: typeof import('./decode-command.js').runDecode = async (...args) => (await import('./decode-command.js')).runDecode(...args);
+const runInfo: typeof import('./info-command.js').runInfo = async (...args) => (await import('./info-command.js')).runInfo(...args);
+const runCompareCommand: typeof import('./compare-command.js').runCompareCommand = async (...args) =>
+  (await import('./compare-command.js')).runCompareCommand(...args);
 
 export function createProgram(streams: Streams = processStreams): Command {
   const program = new Command('nnimg')

@@ -1,27 +1,11 @@
 /** Reading source images and writing decoded ones, through sharp. */
 import sharp, { type Metadata } from 'sharp';
 import type { RasterImage } from './raster.js';
+import { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, type OutputFormat } from './formats.js';
+
+export { DEFAULT_MAX_INPUT_PIXELS, ImageInputError, outputFormatFor, type ImageInputErrorCode, type OutputFormat } from './formats.js';
 
 export type { RasterImage };
-
-/**
- * Why an input image was refused: 'empty' file, 'unsupported' format, 'corrupt' or truncated data,
- * 'too-large' (over the pixel limit; `pixels` and `limit` say by how much), 'alpha' (transparent
- * pixels, which nnimg v1 cannot code).
- */
-export type ImageInputErrorCode = 'empty' | 'unsupported' | 'corrupt' | 'too-large' | 'alpha';
-
-export class ImageInputError extends Error {
-  constructor(
-    message: string,
-    readonly code: ImageInputErrorCode = 'corrupt',
-    readonly pixels?: number,
-    readonly limit?: number,
-  ) {
-    super(message);
-    this.name = 'ImageInputError';
-  }
-}
 
 export interface ReadOptions {
   /**
@@ -36,12 +20,6 @@ export interface ReadOptions {
    */
   onNote?: (note: string) => void;
 }
-
-/**
- * 2^25 pixels (33.5 megapixels, a 7100x4700 photo). Training needs some 50 bytes a pixel and
- * minutes per megapixel, so larger inputs are rarely meant.
- */
-export const DEFAULT_MAX_INPUT_PIXELS = 2 ** 25;
 
 const ANIMATED_FORMATS = new Set(['gif', 'webp', 'png', 'avif', 'heif', 'jxl']);
 
@@ -152,16 +130,6 @@ function sharpInputError(error: unknown): ImageInputError {
   }
   if (/^Input file is missing/i.test(message)) return new ImageInputError(firstLine(error), 'corrupt');
   return new ImageInputError(`cannot read the image: ${firstLine(error)}`, 'corrupt');
-}
-
-export type OutputFormat = 'png' | 'jpeg' | 'webp';
-
-export function outputFormatFor(path: string): OutputFormat | null {
-  const ext = path.toLowerCase().split('.').pop();
-  if (ext === 'png') return 'png';
-  if (ext === 'jpg' || ext === 'jpeg') return 'jpeg';
-  if (ext === 'webp') return 'webp';
-  return null;
 }
 
 export function encodeRaster(image: RasterImage, format: OutputFormat): Promise<Buffer> {

@@ -25,8 +25,10 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   const paddedWidth = padded(outWidth);
   const gridStarts = [0];
   for (const g of grids) gridStarts.push(gridStarts[gridStarts.length - 1] + g.width * g.height);
+  // Each level's blended row has one more cell, a copy of its last (assembly/synthesis.ts), so
+  // that a tap's two cells are always side by side.
   const blendedStarts = [0];
-  for (const g of grids) blendedStarts.push(blendedStarts[blendedStarts.length - 1] + g.width);
+  for (const g of grids) blendedStarts.push(blendedStarts[blendedStarts.length - 1] + g.width + 1);
   const weightCount = layers.reduce((n, l) => n + padded(l.shape.outputs) * l.shape.inputs, 0);
   const biasCount = layers.reduce((n, l) => n + padded(l.shape.outputs), 0);
   const widestUnits = Math.max(...widths.map(padded));
@@ -60,7 +62,8 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   const latents = new Float32Array(buffer, at[Slot.Latents], gridStarts[levels]);
   model.latents.forEach((grid, l) => latents.set(grid, gridStarts[l]));
   new Int32Array(buffer, at[Slot.GridWidths], levels).set(grids.map((g) => g.width));
-  // Columns past the row's end repeat its last column; their pixels are not written.
+  // Columns past the row's end repeat its last column; their pixels are not written. The kernel
+  // reads each tap's two cells as one pair from ColumnLeft; ColumnRight is filled all the same.
   const columnLeft = new Int32Array(buffer, at[Slot.ColumnLeft], levels * paddedWidth);
   const columnRight = new Int32Array(buffer, at[Slot.ColumnRight], levels * paddedWidth);
   const columnFrac = new Float32Array(buffer, at[Slot.ColumnFrac], levels * paddedWidth);
