@@ -24,13 +24,15 @@ import { FORMAT_VERSION, NnimgHeader, writeContainer } from '../src/format/conta
 import { RasterImage, readImage } from '../src/image/io.js';
 import { gridSizes } from '../src/format/geometry.js';
 import { layerShapes } from '../src/format/network.js';
-import { VectorEntry } from '../spec/vectors.js';
+import { NegativeVector, VectorEntry } from '../spec/vectors.js';
+import { decodedModelDigest, negativeVectors, pixelSamples } from './support/vector-details.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const options = new Command()
   .option('--out <folder>', 'where to write the vectors', join(root, 'spec', 'vectors'))
+  .option('--keep-files', 'keep the .nnimg files already in the folder; only recompute the hashes, digests, samples and negative vectors')
   .parse()
-  .opts<{ out: string }>();
+  .opts<{ out: string; keepFiles?: boolean }>();
 
 async function crop(name: string, left: number, top: number, width: number, height: number): Promise<RasterImage> {
   const png = await sharp(join(root, 'corpus', name)).extract({ left, top, width, height }).png().toBuffer();
@@ -122,22 +124,37 @@ async function main(): Promise<void> {
   mkdirSync(options.out, { recursive: true });
   const entries: VectorEntry[] = [];
   for (const source of SOURCES) {
-    const bytes = await source.bytes();
-    writeFileSync(join(options.out, source.file), bytes);
+    const bytes = options.keepFiles ? new Uint8Array(readFileSync(join(options.out, source.file))) : await source.bytes();
+    if (!options.keepFiles) writeFileSync(join(options.out, source.file), bytes);
     const { header } = parseNnimg(bytes);
     if (!source.file.includes(header.channels === 1 ? '-grey' : '-rgb')) throw new Error(`${source.file} has ${header.channels} channel(s)`);
     for (const size of source.sizes) {
       const { width, height } = size ?? header;
       const image = decode(bytes, { width, height });
-      entries.push({ file: source.file, width, height, channels: image.channels, sha256: sha256(image.data), note: source.note });
+      entries.push({
+        file: source.file,
+        width,
+        height,
+        channels: image.channels,
+        sha256: sha256(image.data),
+        model: decodedModelDigest(bytes),
+        pixels: pixelSamples(image),
+        note: source.note,
+      });
     }
     console.log(`${source.file}: ${bytes.length} bytes, ${header.width}x${header.height}, ${header.channels} channel(s)`);
   }
   writeFileSync(join(options.out, 'vectors.json'), `${JSON.stringify({ format: 'nnimg', version: FORMAT_VERSION, vectors: entries }, null, 2)}\n`);
-  writeFileSync(join(options.out, 'README.md'), readme(entries));
+  const negative = negativeVectors((file) => new Uint8Array(readFileSync(join(options.out, file))));
+  mkdirSync(join(options.out, 'negative'), { recursive: true });
+  for (const v of negative) writeFileSync(join(options.out, 'negative', v.file), v.bytes);
+  const negativeEntries: NegativeVector[] = negative.map(({ file, error, note }) => ({ file, error, note }));
+  writeFileSync(join(options.out, 'negative', 'negative.json'), `${JSON.stringify({ format: 'nnimg', version: FORMAT_VERSION, vectors: negativeEntries }, null, 2)}\n`);
+  writeFileSync(join(options.out, 'README.md'), readme(entries, negativeEntries));
 }
 
-function readme(entries: VectorEntry[]): string {
+function readme(entries: VectorEntry[], negative: NegativeVector[]): string {
+  const negativeRows = negative.map((v) => `| \`negative/${v.file}\` | \`${v.error}\` | ${v.note} |`);
   const rows = entries.map((e) => `| \`${e.file}\` | ${e.width}x${e.height} | ${e.channels} | \`${e.sha256}\` |`);
   const notes = [...new Map(entries.map((e) => [e.file, e.note])).entries()].map(([file, note]) => `- \`${file}\`: ${note}.`);
   return `# Conformance vectors
@@ -160,15 +177,27 @@ encoder's output changes whenever training changes, so regenerating also replace
 still reads version 1 files, and the test suite checks it does so exactly.
 The project's \`.gitignore\` ignores \`*.nnimg\`: add new vector files with \`git add -f\`.
 
-Another decoder conforms to the bitstream (spec sections 1 to 7) when it reads every file into the
-same quantized model; its pixels are required to be within ±1 of the reference (section 9), so
-other implementations compare samples with that tolerance rather than hashes.
+Another decoder conforms when it reads every file into the same quantized model (the \`model\`
+digest of spec section 13, listed in \`vectors.json\`) and renders exactly the listed hashes: the
+synthesis arithmetic is normative (spec section 9), so every conforming decoder produces identical
+samples. \`vectors.json\` also lists a few raw pixels per entry (\`pixels\`: x, y, samples), to
+locate a difference without a hash.
 
 | file | output | channels | SHA-256 of the decoded samples |
 | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 ${notes.join('\n')}
+
+## Negative vectors
+
+\`negative/\` holds damaged and crafted files that every reader must refuse, each with the error
+of spec sections 1.1 and 6 (\`negative/negative.json\`); the crafted ones carry a correct CRC, so
+only the check named can catch them. \`test/vectors.test.ts\` checks the reference reports each.
+
+| file | error | what is wrong |
+| --- | --- | --- |
+${negativeRows.join('\n')}
 `;
 }
 

@@ -151,6 +151,12 @@ export function specParse(file: Uint8Array): SpecFile {
   }
   const [kind, width, height, channels, levels, hidden] = unpack(file.subarray(at, at + length)) as [number, number, number, number, number, number[]];
   check(kind === 0 || kind === 1, `model kind ${kind}`);
+  // Section 2's valid values.
+  const count = (n: unknown, min: number, max: number) => Number.isInteger(n) && (n as number) >= min && (n as number) <= max;
+  check(count(width, 1, 65535) && count(height, 1, 65535) && width * height <= 2 ** 27, `size ${width}x${height}`);
+  check(channels === 1 || channels === 3, `${channels} channels`);
+  check(kind === 1 || count(levels, 1, 12), `${levels} levels`);
+  check(Array.isArray(hidden) && hidden.length <= 4 && hidden.every((w) => count(w, 1, 64)), 'hidden widths');
   // Kind 1 (section 14): levels 0, two coordinate inputs, no latent step and no grids.
   if (kind === 1) check(levels === 0, 'a coordinate MLP has no latent levels');
   const payload = file.subarray(at + length, body);
@@ -192,6 +198,7 @@ export function specParse(file: Uint8Array): SpecFile {
         if (y > 0) sum += coefficients[1] * q(0, -1) + (x > 0 ? coefficients[2] * q(-1, -1) : 0) + (x < gw - 1 ? coefficients[3] * q(1, -1) : 0);
         const centre = Math.floor((sum + 8) / 16);
         v[y * gw + x] = centre + d.laplace(scales[context], sum - 16 * centre);
+        check(Math.abs(v[y * gw + x]) <= 2 ** 26, 'latent value beyond 2^26 (section 6.3)');
       }
     }
     grids[l] = { scales, coefficients, v };

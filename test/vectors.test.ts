@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decode, parseNnimg } from '../src/decoder/decode.js';
 import { FORMAT_VERSION } from '../src/format/container.js';
-import { VectorManifest } from '../spec/vectors.js';
+import { NegativeVector, VectorManifest, modelDigest } from '../spec/vectors.js';
+import { specParse } from '../spec/reference-decoder.js';
+import { decodedModelDigest, errorOf } from '../bench/support/vector-details.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -46,6 +48,14 @@ describe.each([
     expect(image.height).toBe(vector.height);
     expect(image.channels).toBe(vector.channels);
     expect(sha256(image.data)).toBe(vector.sha256);
+    // Version 1's vectors predate the digests and raw pixels.
+    if (vector.model === undefined) return;
+    expect(decodedModelDigest(file(vector.file))).toBe(vector.model);
+    expect(vector.pixels.length).toBeGreaterThanOrEqual(1);
+    for (const [x, y, samples] of vector.pixels) {
+      const at = (y * image.width + x) * image.channels;
+      expect(Array.from(image.data.subarray(at, at + image.channels)), `pixel ${x},${y}`).toEqual(samples);
+    }
   });
 
   it('the spec example and the zero model decode to the samples the spec gives', () => {
@@ -55,5 +65,40 @@ describe.each([
     expect(Array.from(decode(example, { width: 1, height: 1 }).data)).toEqual([128]);
     const zero = decode(file('zero-64x48-grey.nnimg'));
     expect(zero.data.every((v) => v === 128)).toBe(true);
+  });
+});
+
+// Damaged and crafted files every reader must refuse, with the error of spec sections 1.1 and 6.
+describe('spec/vectors/negative', () => {
+  const folder = join(root, 'spec/vectors/negative');
+  const manifest = JSON.parse(readFileSync(join(folder, 'negative.json'), 'utf8')) as { vectors: NegativeVector[] };
+  const file = (name: string) => new Uint8Array(readFileSync(join(folder, name)));
+
+  it('lists every file in the folder, covering every error code', () => {
+    const present = readdirSync(folder).filter((name) => name.endsWith('.nnimg'));
+    expect(manifest.vectors.map((v) => v.file).sort()).toEqual(present.sort());
+    expect(new Set(manifest.vectors.map((v) => v.error))).toEqual(new Set(['truncated', 'magic', 'version', 'checksum', 'header', 'payload']));
+  });
+
+  it.each(manifest.vectors.map((v) => [v.file, v] as const))('%s', (_name, vector) => {
+    expect(errorOf(file(vector.file))).toBe(vector.error);
+    // The independent decoder written from the spec refuses it too.
+    expect(() => specParse(file(vector.file))).toThrow();
+  });
+});
+
+describe('model digests (spec section 13)', () => {
+  it('the independent decoder reads every vector into the model with the listed digest', () => {
+    const folder = join(root, 'spec/vectors');
+    const manifest = JSON.parse(readFileSync(join(folder, 'vectors.json'), 'utf8')) as VectorManifest;
+    for (const vector of manifest.vectors) {
+      const spec = specParse(new Uint8Array(readFileSync(join(folder, vector.file))));
+      const digest = modelDigest({
+        latentStepIndex: spec.kind === 1 ? -1 : spec.latentStepIndex,
+        tensors: spec.layers.flatMap((l) => [l.w, l.b].map((t) => ({ stepExponent: t.e, scaleIndex: t.s, values: t.v }))),
+        grids: spec.grids.map((g) => (g.scales && g.coefficients ? { coefficients: g.coefficients, scaleIndices: g.scales, values: g.v } : null)),
+      });
+      expect(digest, vector.file).toBe(vector.model);
+    }
   });
 });
