@@ -41,7 +41,7 @@ const COARSE_SHARE = 0.5;
 /** The fine stage starts from a trained model: a smaller step keeps it from being shaken loose. */
 const FINE_STAGE_RATE = 0.5;
 /** Training cost per pixel of large images (see trainingCost). */
-const LARGE_IMAGE_COST_PER_PIXEL = 22e3;
+const LARGE_IMAGE_COST_PER_PIXEL = 18e3;
 /** A 768x512 image: the full pass that defaultIterations was measured with. */
 const REFERENCE_PIXELS = 768 * 512;
 const MAX_ROW_STRIDE = 8;
