@@ -92,8 +92,10 @@ export class ParallelDistortion {
     if (threads === 1) this.computer = new BandComputer(pass, instance ?? distortionKernel([...pass.widths], kernel), stride);
     // Without workers nothing needs sharing: empty buffers spare a copy of the image and latents.
     const bytes = (array: { byteLength: number }) => new SharedArrayBuffer(threads === 1 ? 0 : array.byteLength);
+    // A target already in shared memory is read in place: on a 13 MP image, 160 MB not copied.
+    const targetShared = threads > 1 && pass.target.buffer instanceof SharedArrayBuffer && pass.target.byteOffset === 0 && pass.target.byteLength === pass.target.buffer.byteLength;
     const shared: SharedArrays<SharedArrayBuffer> = {
-      target: bytes(pass.target),
+      target: targetShared ? (pass.target.buffer as SharedArrayBuffer) : bytes(pass.target),
       latents: bytes(pass.latents),
       weights: bytes(pass.weights),
       biases: bytes(pass.biases),
@@ -103,7 +105,7 @@ export class ParallelDistortion {
     };
     this.views = sharedViews(shared);
     this.partials = partialViews(shared.partials, this.layout);
-    if (threads > 1) this.views.target.set(pass.target);
+    if (threads > 1 && !targetShared) this.views.target.set(pass.target);
     const { width, height, channels, widths, gridOffsets, gridWidths, columnTaps, rowTaps } = pass;
     const data: DistortionWorkerData = { kernel, pass: { width, height, channels, widths, gridOffsets, gridWidths, columnTaps, rowTaps }, stride, shared };
     this.workers = threads === 1 ? [] : Array.from({ length: threads }, () => startWorker(import.meta.url, 'distortion-worker', data));

@@ -146,8 +146,11 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   const plan = trainingPlan(width, height, macs, options);
   const { iterations, coarseIterations } = plan;
   const total = coarseIterations + iterations;
-  const target: TargetImage = { width, height, channels, pixels: Float32Array.from(image.data, (v) => v / 255) };
   const threads = checkThreadCount(options.threads ?? defaultThreadCount());
+  // With workers, the image in shared memory from the start: they read it in place (distortion-pool.ts).
+  const targetPixels = threads > 1 ? new Float32Array(new SharedArrayBuffer(4 * image.data.length)) : new Float32Array(image.data.length);
+  for (let i = 0; i < targetPixels.length; i++) targetPixels[i] = image.data[i] / 255;
+  const target: TargetImage = { width, height, channels, pixels: targetPixels };
   const seed = options.seed ?? 1;
 
   // The budget minus the container and an estimate of the weights (about 7 bits each until measured).
@@ -223,6 +226,7 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
       report(total + settleIterations + 1, total + settleLimit, last);
     }
 
+    await trainer.endTraining();
     const layers = chooseWeightSteps(trainer, lambda).layers;
     const quantized = fitToBudget(trainer, header, layers, options.bytes);
     const file = writeContainer(header, encodePayload(quantized.model, trainer.grids));
