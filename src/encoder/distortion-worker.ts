@@ -5,13 +5,13 @@ import { BandComputer, BandLayout } from './distortion-bands.js';
 import { DistortionWorkerData, computeClaimedBands, partialViews, sharedViews } from './distortion-pool.js';
 import { errorReply } from '../threads.js';
 
-const { kernel, pass: fixed, shared } = workerData as DistortionWorkerData;
+const { kernel, pass: fixed, stride, shared } = workerData as DistortionWorkerData;
 const { nextBand, ...arrays } = sharedViews(shared);
 // The band computer sums into its own gradient arrays; the pass's are not used in a worker.
 const unused = new Float64Array(0);
 const pass = { ...fixed, ...arrays, latentGrad: unused, weightGrad: unused, biasGrad: unused };
-const computer = new BandComputer(pass, distortionKernel([...fixed.widths], kernel));
-const partials = partialViews(shared.partials, new BandLayout(pass));
+const computer = new BandComputer(pass, distortionKernel([...fixed.widths], kernel), stride);
+const partials = partialViews(shared.partials, new BandLayout(pass, stride));
 
 parentPort!.on('message', (sampleCount: number) => {
   try {

@@ -8,7 +8,8 @@ import { defaultLevelCount } from '../format/geometry.js';
 import { layerShapes, multiplyAddsPerPixel } from '../format/network.js';
 import { selectedKernel } from '../kernels/select.js';
 import { checkThreadCount, defaultThreadCount } from '../threads.js';
-import { IterationResult, Trainer } from './trainer.js';
+import { IterationResult, TargetImage, Trainer } from './trainer.js';
+import { CoarseModel, adoptCoarseModel, copyModel, halveImage } from './coarse.js';
 import { previewLatentGrid, snapshotEvery } from './timelapse.js';
 import { LATENT_STEP_BITS, encodePayload } from '../format/payload.js';
 import { chooseWeightSteps, fitToBudget, minimumFileBytes } from './budget.js';
@@ -33,6 +34,17 @@ const ROUNDED_PHASE_RATE = 0.02;
 const SETTLE_RATE = 0.05;
 /** Rate target as a share of the budget, leaving room for the estimate's error. */
 const BUDGET_AIM = 0.96;
+/** Images from this size train at half size first (coarse.ts; docs/decisions.md). */
+const COARSE_MIN_PIXELS = 2e6;
+/** The coarse stage's share of the training cost. */
+const COARSE_SHARE = 0.5;
+/** The fine stage starts from a trained model: a smaller step keeps it from being shaken loose. */
+const FINE_STAGE_RATE = 0.5;
+/** Training cost per pixel of large images (see trainingCost). */
+const LARGE_IMAGE_COST_PER_PIXEL = 18e3;
+/** A 768x512 image: the full pass that defaultIterations was measured with. */
+const REFERENCE_PIXELS = 768 * 512;
+const MAX_ROW_STRIDE = 8;
 
 export function lambdaForQuality(quality: number): number {
   return 0.02 * 200 ** (-(quality - 1) / 99);
@@ -47,13 +59,60 @@ export function defaultHidden(bytes: number | undefined): number[] {
 }
 
 /**
- * About 50 seconds of training with the WebAssembly kernels on a 2-core machine of 2026, where
- * more iterations gained little (docs/decisions.md); a count rather than a time, so that the
- * same input and seed always give the same file.
+ * The cost of a training iteration, in units of about a nanosecond: the distortion pass per
+ * visited pixel, and the latents' proxy, rate and Adam step (all latents, about 1.33 per pixel).
+ * At rowStride 1 the same sum as the formula before row sampling (docs/decisions.md).
  */
-export function defaultIterations(pixels: number, multiplyAdds: number): number {
-  const costPerIteration = pixels * (0.75 * multiplyAdds + 150);
-  return Math.max(100, Math.min(2000, Math.round(90e9 / costPerIteration)));
+function iterationCost(pixels: number, multiplyAdds: number, rowStride: number): number {
+  return pixels * ((0.75 * multiplyAdds + 60) / rowStride + 90);
+}
+
+/**
+ * The training's cost: about 50 seconds with the WebAssembly kernels on a 2-core machine of 2026
+ * for smaller images, where more iterations gained little; for large ones in proportion to the
+ * pixels, a few minutes on one thread at 13 MP (docs/decisions.md). A count rather than a time, so
+ * that the same input and seed always give the same file.
+ */
+function trainingCost(pixels: number): number {
+  return Math.max(90e9, pixels * LARGE_IMAGE_COST_PER_PIXEL);
+}
+
+/** Iterations at full size (of the fine stage, for large images). */
+export function defaultIterations(pixels: number, multiplyAdds: number, rowStride = defaultRowStride(pixels)): number {
+  const share = pixels >= COARSE_MIN_PIXELS ? 1 - COARSE_SHARE : 1;
+  return Math.max(100, Math.min(2000, Math.round((share * trainingCost(pixels)) / iterationCost(pixels, multiplyAdds, rowStride))));
+}
+
+/**
+ * Each iteration's distortion pass visits one row in `rowStride`: about as many pixels as a full
+ * pass over a 768x512 image, never fewer than one row in 8 (docs/decisions.md).
+ */
+export function defaultRowStride(pixels: number): number {
+  return Math.max(1, Math.min(MAX_ROW_STRIDE, Math.floor(pixels / REFERENCE_PIXELS)));
+}
+
+export interface TrainingPlan {
+  /** Iterations of the half-size model (coarse.ts); 0 for smaller images. */
+  coarseIterations: number;
+  coarseRowStride: number;
+  /** Iterations at full size. */
+  iterations: number;
+  rowStride: number;
+}
+
+export function trainingPlan(width: number, height: number, multiplyAdds: number, options: EncodeOptions = {}): TrainingPlan {
+  const pixels = width * height;
+  const rowStride = options.rowStride ?? defaultRowStride(pixels);
+  if (!(Number.isInteger(rowStride) && rowStride >= 1)) throw new RangeError(`rowStride must be a positive integer, not ${rowStride}`);
+  const smallPixels = Math.ceil(width / 2) * Math.ceil(height / 2);
+  const coarseRowStride = defaultRowStride(smallPixels);
+  const coarseByDefault = pixels >= COARSE_MIN_PIXELS && defaultLevelCount(width, height) > 1;
+  const coarseIterations =
+    options.coarseIterations ??
+    (coarseByDefault ? Math.max(100, Math.min(2000, Math.round((COARSE_SHARE * trainingCost(pixels)) / iterationCost(smallPixels, multiplyAdds, coarseRowStride)))) : 0);
+  if (coarseIterations > 0 && defaultLevelCount(width, height) < 2) throw new RangeError('an image this small has one level, no coarse stage');
+  const iterations = options.iterations ?? defaultIterations(pixels, multiplyAdds, rowStride);
+  return { coarseIterations, coarseRowStride, iterations, rowStride };
 }
 
 function learningRateAt(progress: number): number {
@@ -84,41 +143,76 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
   }
 
   const pixels = width * height;
-  const iterations = options.iterations ?? defaultIterations(pixels, macs);
-  const target = { width, height, channels, pixels: Float32Array.from(image.data, (v) => v / 255) };
+  const plan = trainingPlan(width, height, macs, options);
+  const { iterations, coarseIterations } = plan;
+  const total = coarseIterations + iterations;
   const threads = checkThreadCount(options.threads ?? defaultThreadCount());
-  const trainer = new Trainer(target, levels, hidden, options.seed ?? 1, selectedKernel(), threads);
+  // With workers, the image in shared memory from the start: they read it in place (distortion-pool.ts).
+  const targetPixels = threads > 1 ? new Float32Array(new SharedArrayBuffer(4 * image.data.length)) : new Float32Array(image.data.length);
+  for (let i = 0; i < targetPixels.length; i++) targetPixels[i] = image.data[i] / 255;
+  const target: TargetImage = { width, height, channels, pixels: targetPixels };
+  const seed = options.seed ?? 1;
+
+  // The budget minus the container and an estimate of the weights (about 7 bits each until measured).
+  let weightBits = parameterCount * 7;
+  const latentTargetBits = () => Math.max(8, (options.bytes ?? 0) * BUDGET_AIM * 8 - containerBytes * 8 - weightBits - 64);
+  let lambda = options.bytes !== undefined ? initialLambda((options.bytes * 8) / pixels) : lambdaForQuality(options.quality ?? 75);
+  const budget = options.bytes;
+  const estimateBytes = (latentBits: number) => containerBytes + (weightBits + latentBits) / 8;
+  const report = (iteration: number, total: number, result: IterationResult) =>
+    options.onProgress?.({
+      iteration,
+      iterations: total,
+      psnr: psnrOfMse(result.mse),
+      estimatedBytes: Math.round(estimateBytes(result.roundedLatentBits)),
+      elapsedSeconds: (performance.now() - started) / 1000,
+    });
+  /** Dual ascent on lambda: raise it while the file would be over target, lower it while under. */
+  const steer = (result: IterationResult) => {
+    if (budget === undefined) return;
+    const ratio = result.roundedLatentBits / latentTargetBits();
+    lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
+  };
+
+  let coarse: CoarseModel | undefined;
+  if (coarseIterations > 0) {
+    const small = halveImage(target);
+    // The same trade per pixel of the full image: the rate term is divided by the trainer's pixels.
+    const lambdaScale = (small.width * small.height) / pixels;
+    const coarseTrainer = new Trainer(small, levels - 1, hidden, seed, selectedKernel(), threads, plan.coarseRowStride);
+    try {
+      for (let i = 0; i < coarseIterations; i++) {
+        await yieldToEventLoop(options);
+        const progress = i / coarseIterations;
+        const cosine = 0.5 * (1 + Math.cos(Math.PI * progress));
+        const result = await coarseTrainer.iterate({ lambda: lambda * lambdaScale, learningRate: BASE_LEARNING_RATE * (0.1 + 0.9 * cosine), proxy: 'noise' });
+        // The coarse levels aim at the whole budget; the finest level then takes its share back.
+        if (progress > 0.05) steer(result);
+        report(i + 1, total, result);
+      }
+      coarse = copyModel(coarseTrainer);
+    } finally {
+      await coarseTrainer.close();
+    }
+  }
+
+  const trainer = new Trainer(target, levels, hidden, seed, selectedKernel(), threads, plan.rowStride);
+  if (coarse) adoptCoarseModel(trainer, coarse);
+  coarse = undefined;
+  const rateScale = coarseIterations > 0 ? FINE_STAGE_RATE : 1;
+  let trained: { file: Uint8Array; quantized: ReturnType<typeof fitToBudget>; iterations: number; psnr: number };
   // The workers end however the encode does: done, failed or cancelled.
   try {
-    // The budget minus the container and an estimate of the weights (about 7 bits each until measured).
-    let weightBits = parameterCount * 7;
-    const latentTargetBits = () => Math.max(8, (options.bytes ?? 0) * BUDGET_AIM * 8 - containerBytes * 8 - weightBits - 64);
-    let lambda = options.bytes !== undefined ? initialLambda((options.bytes * 8) / pixels) : lambdaForQuality(options.quality ?? 75);
-
-    const budget = options.bytes;
-    const estimateBytes = (latentBits: number) => containerBytes + (weightBits + latentBits) / 8;
     const weightCheckpoints = new Set([0.3, 0.6, NOISE_PHASE].map((p) => Math.ceil(iterations * p)));
-    const report = (iteration: number, total: number, result: IterationResult) =>
-      options.onProgress?.({
-        iteration,
-        iterations: total,
-        psnr: psnrOfMse(result.mse),
-        estimatedBytes: Math.round(estimateBytes(result.roundedLatentBits)),
-        elapsedSeconds: (performance.now() - started) / 1000,
-      });
     let last: IterationResult | undefined;
     for (let i = 0; i < iterations; i++) {
       await yieldToEventLoop(options);
       const progress = i / iterations;
       // The weights' real cost, measured a few times, sets how much of the budget the latents get.
       if (weightCheckpoints.has(i)) weightBits = chooseWeightSteps(trainer, lambda).bits;
-      last = await trainer.iterate({ lambda, learningRate: learningRateAt(progress), proxy: progress < NOISE_PHASE ? 'noise' : 'round' });
-      if (budget !== undefined && progress > 0.05) {
-        // Dual ascent on lambda: raise it while the file would be over target, lower it while under.
-        const ratio = last.roundedLatentBits / latentTargetBits();
-        lambda *= Math.exp(0.04 * Math.max(-1, Math.min(1, Math.log(ratio))));
-      }
-      report(i + 1, iterations, last);
+      last = await trainer.iterate({ lambda, learningRate: rateScale * learningRateAt(progress), proxy: progress < NOISE_PHASE ? 'noise' : 'round' });
+      if (progress > 0.05 || coarseIterations > 0) steer(last);
+      report(coarseIterations + i + 1, total, last);
       if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
     }
     // Settle: a few more rounded iterations with a rising lambda while the estimate is over budget,
@@ -129,28 +223,31 @@ export async function encode(image: RasterImage, options: EncodeOptions = {}): P
       await yieldToEventLoop(options);
       lambda *= 1.15;
       last = await trainer.iterate({ lambda, learningRate: BASE_LEARNING_RATE * SETTLE_RATE, proxy: 'round' });
-      report(iterations + settleIterations + 1, iterations + settleLimit, last);
+      report(total + settleIterations + 1, total + settleLimit, last);
     }
 
+    await trainer.endTraining();
     const layers = chooseWeightSteps(trainer, lambda).layers;
     const quantized = fitToBudget(trainer, header, layers, options.bytes);
     const file = writeContainer(header, encodePayload(quantized.model, trainer.grids));
-    const measured = measuredFile(image, file, started);
-    return {
-      ...measured,
-      iterations: iterations + settleIterations,
-      breakdown: {
-        containerBytes,
-        weightBits: quantized.weightBits,
-        latentBits: quantized.latentBits,
-        parameterBits: LATENT_STEP_BITS,
-      },
-      model: { kind: 'latent-grid', levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
-      warnings: checkDecoded(image, measured.psnr, last ? psnrOfMse(last.mse) : -Infinity),
-    };
+    trained = { file, quantized, iterations: total + settleIterations, psnr: last ? psnrOfMse(last.mse) : -Infinity };
   } finally {
     await trainer.close();
   }
+  // The check decodes the whole image: after the trainer's memory is let go (a 13 MP photo).
+  const measured = measuredFile(image, trained.file, started);
+  return {
+    ...measured,
+    iterations: trained.iterations,
+    breakdown: {
+      containerBytes,
+      weightBits: trained.quantized.weightBits,
+      latentBits: trained.quantized.latentBits,
+      parameterBits: LATENT_STEP_BITS,
+    },
+    model: { kind: 'latent-grid', levels, hidden, multiplyAddsPerPixel: macs, parameterCount },
+    warnings: checkDecoded(image, measured.psnr, trained.psnr),
+  };
 }
 
 function psnrOfMse(mse: number): number {

@@ -12,6 +12,16 @@ export interface EncodeOptions {
   seed?: number;
   /** Training iterations (default: chosen from the image size and model, about a minute or two). */
   iterations?: number;
+  /**
+   * Latent-grid model, images of 2 MP or more: iterations of the half-size model trained before
+   * the full one (default: chosen from the image size); `iterations` then counts the full model's.
+   */
+  coarseIterations?: number;
+  /**
+   * Latent-grid model: each training iteration measures the distortion on one random row in
+   * every `rowStride` (default: chosen from the image size; 1 visits every row).
+   */
+  rowStride?: number;
   /** Hidden layer widths of the synthesis network (default: chosen from the budget; [15, 15, 15] for a coordinate MLP). */
   hidden?: number[];
   /** The model kind (default 'latent-grid'). */

@@ -1,0 +1,185 @@
+/**
+ * The mechanisms that make large images affordable: distortion passes over a sample of the rows
+ * (src/encoder/distortion-bands.ts) and coarse-to-fine training (src/encoder/coarse.ts). The
+ * large-photo numbers themselves are a benchmark (docs/results/large.md), not a test.
+ */
+import { describe, expect, it } from 'vitest';
+import { adoptCoarseModel, copyModel, halveImage } from '../src/encoder/coarse.js';
+import { DISTORTION_BANDS, bandBounds, sampleBandRows, sampledRowCounts } from '../src/encoder/distortion-bands.js';
+import { ParallelDistortion } from '../src/encoder/distortion-pool.js';
+import { encode } from '../src/encoder/encode.js';
+import { Trainer } from '../src/encoder/trainer.js';
+import { syntheticWorkload } from '../src/encoder/workload.js';
+import { DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
+import { Random } from '../src/optimizer/random.js';
+
+const shape = { width: 37, height: 53, channels: 3, levels: 4, hidden: [8], seed: 4 };
+
+function sampledRows(height: number, stride: number, seed: number): Int32Array {
+  const rows = new Int32Array(sampledRowCounts(height, stride).reduce((a, b) => a + b, 0));
+  sampleBandRows(height, stride, new Random(seed), rows);
+  return rows;
+}
+
+describe('sampleBandRows', () => {
+  it('draws one row from every run of stride rows in each band, in order, the same for a seed', () => {
+    for (const [height, stride] of [[53, 3], [100, 8], [9, 4], [1000, 34]]) {
+      const rows = sampledRows(height, stride, 7);
+      const bounds = bandBounds(height);
+      let at = 0;
+      for (let b = 0; b < DISTORTION_BANDS; b++) {
+        for (let start = bounds[b]; start < bounds[b + 1]; start += stride, at++) {
+          expect(rows[at]).toBeGreaterThanOrEqual(start);
+          expect(rows[at]).toBeLessThan(Math.min(start + stride, bounds[b + 1]));
+        }
+      }
+      expect(at).toBe(rows.length);
+      expect(sampledRows(height, stride, 7)).toEqual(rows);
+    }
+  });
+
+  it('visits every row about equally often over many passes', () => {
+    const counts = new Float64Array(53);
+    const random = new Random(3);
+    const rows = new Int32Array(sampledRowCounts(53, 4).reduce((a, b) => a + b, 0));
+    for (let i = 0; i < 4000; i++) {
+      sampleBandRows(53, 4, random, rows);
+      for (const y of rows) counts[y]++;
+    }
+    // Rows in a short run at a band's end are drawn more often; every row is drawn.
+    for (const c of counts) expect(c).toBeGreaterThan(600);
+  });
+});
+
+describe('ParallelDistortion over sampled rows', () => {
+  const fresh = (pass: DistortionPass, rows: Int32Array): DistortionPass => ({
+    ...pass,
+    rows,
+    latentGrad: new Float64Array(pass.latentGrad.length),
+    weightGrad: new Float64Array(pass.weightGrad.length),
+    biasGrad: new Float64Array(pass.biasGrad.length),
+  });
+
+  it('computes the reference pass over the rows it is given, the same on 1 and 2 threads', async () => {
+    const base = syntheticWorkload(shape);
+    const stride = 5;
+    const results = [];
+    for (const threads of [1, 2]) {
+      const pass = fresh(base, new Int32Array(sampledRowCounts(shape.height, stride).reduce((a, b) => a + b, 0)));
+      const pool = new ParallelDistortion(pass, 'wasm', threads, stride);
+      try {
+        const passes = [];
+        // Two different samples through the same pool: the rows change between runs.
+        for (const seed of [1, 2]) {
+          pass.rows.set(sampledRows(shape.height, stride, seed));
+          pass.latentGrad.fill(0);
+          pass.weightGrad.fill(0);
+          const samples = pass.rows.length * pass.width * pass.channels;
+          const error = await pool.run(samples);
+          const reference = fresh(base, pass.rows.slice());
+          const referenceError = runDistortionPass(reference, samples);
+          expect(Math.abs(error - referenceError)).toBeLessThan(1e-4 * referenceError);
+          let worst = 0;
+          let largest = 0;
+          for (let n = 0; n < pass.latentGrad.length; n++) {
+            worst = Math.max(worst, Math.abs(pass.latentGrad[n] - reference.latentGrad[n]));
+            largest = Math.max(largest, Math.abs(reference.latentGrad[n]));
+          }
+          expect(worst).toBeLessThan(1e-4 * largest);
+          passes.push({ error, latentGrad: pass.latentGrad.slice(), weightGrad: pass.weightGrad.slice() });
+        }
+        expect(passes[0].error).not.toBe(passes[1].error);
+        results.push(passes);
+      } finally {
+        await pool.close();
+      }
+    }
+    expect(results[1]).toEqual(results[0]);
+  });
+});
+
+describe('Trainer with sampled rows', () => {
+  const { width, height, channels, target } = syntheticWorkload(shape);
+  const image = { width, height, channels, pixels: target };
+  const settings = { lambda: 0.01, learningRate: 0.02, proxy: 'noise' } as const;
+
+  it('lowers the error over iterations, the same way for a seed on 1 and 2 threads', async () => {
+    const run = async (threads: number) => {
+      const trainer = new Trainer(image, shape.levels, shape.hidden, 3, 'wasm', threads, 4);
+      try {
+        const errors = [];
+        for (let i = 0; i < 60; i++) errors.push((await trainer.iterate(settings)).mse);
+        return errors;
+      } finally {
+        await trainer.close();
+      }
+    };
+    const errors = await run(1);
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    expect(mean(errors.slice(-10))).toBeLessThan(0.85 * mean(errors.slice(0, 10)));
+    expect(await run(2)).toEqual(errors);
+  });
+});
+
+describe('coarse-to-fine', () => {
+  it('halves an image by 2x2 means, repeating the last row and column of odd sizes', () => {
+    const pixels = Float32Array.from({ length: 3 * 3 }, (_, i) => i);
+    const half = halveImage({ width: 3, height: 3, channels: 1, pixels });
+    expect([half.width, half.height]).toEqual([2, 2]);
+    expect(Array.from(half.pixels)).toEqual([(0 + 1 + 3 + 4) / 4, (2 + 2 + 5 + 5) / 4, (6 + 7 + 6 + 7) / 4, 8]);
+  });
+
+  it('puts the half-size model into the full one a level down, the finest level left to learn', async () => {
+    const { width, height, channels, target } = syntheticWorkload(shape);
+    const image = { width, height, channels, pixels: target };
+    const small = halveImage(image);
+    const coarse = new Trainer(small, shape.levels - 1, shape.hidden, 5, 'wasm', 1);
+    const fine = new Trainer(image, shape.levels, shape.hidden, 6, 'wasm', 1);
+    try {
+      for (let i = 0; i < 5; i++) await coarse.iterate({ lambda: 0.01, learningRate: 0.02, proxy: 'noise' });
+      const model = copyModel(coarse);
+      adoptCoarseModel(fine, model);
+      for (let l = 1; l < shape.levels; l++) expect(fine.latentViews[l]).toEqual(coarse.latentViews[l - 1]);
+      expect(fine.logScales.subarray(fine.logScales.length / shape.levels)).toEqual(coarse.logScales);
+      expect(fine.predictors.subarray(fine.predictors.length / shape.levels)).toEqual(coarse.predictors);
+      // The first layer on (level 0, levels 1..) gives the coarse first layer on (levels 1..),
+      // plus level 0's own small term.
+      const inputs = Array.from({ length: shape.levels }, (_, l) => l + 0.5);
+      const hidden = shape.hidden[0];
+      for (let o = 0; o < hidden; o++) {
+        let fineSum = fine.biases[o];
+        let coarseSum = coarse.biases[o];
+        for (let i = 0; i < shape.levels; i++) fineSum += fine.weights[o * shape.levels + i] * inputs[i];
+        for (let i = 1; i < shape.levels; i++) coarseSum += coarse.weights[o * (shape.levels - 1) + i - 1] * inputs[i];
+        expect(fineSum - fine.weights[o * shape.levels] * inputs[0]).toBeCloseTo(coarseSum, 5);
+      }
+      const firstFine = shape.levels * hidden;
+      const firstCoarse = (shape.levels - 1) * hidden;
+      expect(fine.weights.subarray(firstFine)).toEqual(coarse.weights.subarray(firstCoarse));
+      expect(fine.biases).toEqual(coarse.biases);
+    } finally {
+      await coarse.close();
+      await fine.close();
+    }
+  });
+
+  it('encodes with a coarse stage: deterministic, and better than the fine stage alone', async () => {
+    const { width, height, channels, target } = syntheticWorkload({ ...shape, width: 96, height: 64 });
+    // A smooth image, which the coarse levels can hold.
+    const data = new Uint8Array(width * height * channels);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = Math.round(127 + 100 * Math.sin(x / (9 + c) + y / 13) * Math.cos(y / 17 - c));
+      }
+    }
+    void target;
+    const image = { width, height, channels, data };
+    const options = { bytes: 1500, iterations: 40, threads: 1 };
+    const alone = await encode(image, { ...options, coarseIterations: 0 });
+    const staged = await encode(image, { ...options, coarseIterations: 120 });
+    expect(staged.iterations).toBeGreaterThanOrEqual(160);
+    expect(staged.file.length).toBeLessThanOrEqual(1500);
+    expect(staged.psnr).toBeGreaterThan(alone.psnr + 0.5);
+    expect((await encode(image, { ...options, coarseIterations: 120 })).file).toEqual(staged.file);
+  });
+});
