@@ -50,10 +50,20 @@ export interface DigestModel {
  */
 export function modelDigest(model: DigestModel): string {
   const numbers: number[] = [model.latentStepIndex];
-  for (const t of model.tensors) numbers.push(t.stepExponent, t.scaleIndex, t.values.length, ...Array.from(t.values));
+  // Element by element: spreading a grid of a large file into push() overflows the call stack.
+  const append = (values: ArrayLike<number>) => {
+    for (let i = 0; i < values.length; i++) numbers.push(values[i]);
+  };
+  for (const t of model.tensors) {
+    numbers.push(t.stepExponent, t.scaleIndex, t.values.length);
+    append(t.values);
+  }
   for (const g of model.grids) {
-    if (!g) numbers.push(0);
-    else numbers.push(1, ...g.coefficients, ...g.scaleIndices, ...Array.from(g.values));
+    numbers.push(g ? 1 : 0);
+    if (!g) continue;
+    append(g.coefficients);
+    append(g.scaleIndices);
+    append(g.values);
   }
   const bytes = new Uint8Array(4 * numbers.length);
   const view = new DataView(bytes.buffer);
