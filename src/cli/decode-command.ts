@@ -1,12 +1,21 @@
 /** `nnimg decode IN [-o OUT.png|.jpg|.webp] [--width W | --height H | --scale S] [--threads N] [--quiet]` */
 import { stat } from 'node:fs/promises';
-// From the modules themselves, not ../index.js, which loads sharp and the encoder: a decode to PNG
-// needs neither (start-up time, docs/decisions.md); sharp is loaded for JPEG and WebP only.
-import { DEFAULT_MAX_DECODE_PIXELS, MAX_OUTPUT_SIDE, NnimgDecodeError, ParsedFile, parseNnimg, resolveOutputSize } from '../decoder/decode.js';
-import { renderStripsInThreads } from '../decoder/decode-threads.js';
-import { MAX_PIXELS, NnimgFormatError } from '../format/container.js';
-import { OutputFormat, outputFormatFor } from '../image/formats.js';
-import { writePngFile } from '../image/png-writer.js';
+// nnimg/decode, not ../index.js, which loads sharp and the encoder: a decode to PNG needs neither
+// (start-up time, docs/decisions.md); sharp is loaded for JPEG and WebP only.
+import {
+  DEFAULT_MAX_DECODE_PIXELS,
+  MAX_OUTPUT_SIDE,
+  MAX_PIXELS,
+  NnimgDecodeError,
+  NnimgFormatError,
+  OutputFormat,
+  ParsedFile,
+  outputFormatFor,
+  parseNnimg,
+  renderStripsInThreads,
+  resolveOutputSize,
+  writePngFile,
+} from '../api/decode.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { optional, parseInteger, parsePositiveNumber, threadsSetting } from './options.js';
 import {

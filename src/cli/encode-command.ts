@@ -21,7 +21,7 @@ import {
   RasterImage,
   readImage,
   Timelapse,
-} from '../index.js';
+} from '../api/encode.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { parseInteger, optional, threadsSetting } from './options.js';
 import {

@@ -1,10 +1,7 @@
 /** Error kinds of the command line and how each maps to a one-line message and an exit code. */
 import { CommanderError } from 'commander';
-// From the modules themselves, not ../index.js, which loads sharp and the encoder (start-up time).
-import { NnimgDecodeError } from '../decoder/decode.js';
-import { BudgetError, EncodeCancelledError } from '../encoder/types.js';
-import { NnimgFormatError } from '../format/container.js';
-import { ImageInputError } from '../image/formats.js';
+// nnimg/limits, not ../index.js, which loads sharp and the encoder (start-up time).
+import { BudgetError, EncodeCancelledError, ImageInputError, NnimgDecodeError, NnimgFormatError } from '../api/limits.js';
 
 export const EXIT_OK = 0;
 /** Runtime or codec error: unreadable input, damaged file, budget too small, write failure. */

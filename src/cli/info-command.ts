@@ -1,5 +1,5 @@
 /** `nnimg info IN [--json]`: what a .nnimg file holds and where its bytes go. */
-import { modelSummary, payloadBits } from '../decoder/payload-bits.js';
+import { modelSummary, payloadBits } from '../api/decode.js';
 import { maxPixelsSetting, parseNnimgFile } from './decode-command.js';
 import { Streams, channelName, readInputFile } from './output.js';
 

@@ -1,8 +1,7 @@
 /** The `nnimg` program: commander setup, error reporting and exit codes. */
 import { Command, CommanderError } from 'commander';
-import { DEFAULT_MAX_DECODE_PIXELS } from '../decoder/decode.js';
-import { DEFAULT_MAX_INPUT_PIXELS } from '../image/formats.js';
-import { MAX_THREADS } from '../threads.js';
+// nnimg/limits, not the whole API: every command loads this module (start-up time).
+import { DEFAULT_MAX_DECODE_PIXELS, DEFAULT_MAX_INPUT_PIXELS, MAX_THREADS } from '../api/limits.js';
 import { EXIT_OK, EXIT_USAGE, toFailure } from './errors.js';
 import { Streams, packageVersion, printError, processStreams } from './output.js';
 

@@ -1,5 +1,5 @@
 /** Strict parsing of numeric flags: every bad value is a UsageError with a one-line reason. */
-import { MAX_THREADS } from '../threads.js';
+import { MAX_THREADS } from '../api/limits.js';
 import { UsageError } from './errors.js';
 
 const INTEGER = /^\+?\d+$/;
