@@ -13,7 +13,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { Command } from 'commander';
 import sharp, { type KernelEnum } from 'sharp';
 import { CoordinateMlpOptimizer, EncodeOptions, EncodeResult, RasterImage, decode, encode, readImage } from '../src/index.js';
-import { BICUBIC, LANCZOS3, UpscaleKernel, upscaleCentred } from '../src/image/resample.js';
+import { BICUBIC, LANCZOS3, UpscaleKernel, upscaleCentred } from '../src/internals.js';
 import { downscale } from '../src/report/baselines.js';
 import { RgbImage, psnrRgb, ssimRgb, toRgb } from '../src/report/metrics.js';
 

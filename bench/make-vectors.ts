@@ -16,14 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import sharp from 'sharp';
-import { QuantizedModel, encodePayload, unusedGrid } from '../src/format/payload.js';
-import { decode, parseNnimg } from '../src/decoder/decode.js';
-import { encode } from '../src/encoder/encode.js';
-import { EncodeOptions } from '../src/encoder/types.js';
-import { FORMAT_VERSION, NnimgHeader, writeContainer } from '../src/format/container.js';
-import { RasterImage, readImage } from '../src/image/io.js';
-import { gridSizes } from '../src/format/geometry.js';
-import { layerShapes } from '../src/format/network.js';
+import { EncodeOptions, FORMAT_VERSION, NnimgHeader, QuantizedModel, RasterImage, decode, encode, parseNnimg, readImage } from '../src/index.js';
+import { encodePayload, gridSizes, layerShapes, unusedGrid, writeContainer } from '../src/internals.js';
 import { NegativeVector, VectorEntry } from '../spec/vectors.js';
 import { decodedModelDigest, negativeVectors, pixelSamples } from './support/vector-details.js';
 

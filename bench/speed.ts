@@ -13,31 +13,34 @@
  *     corpus/coffee.png, its source); `--nnimg FILE` takes that file instead of encoding the image;
  *  5. where Chromium is (/usr/bin/chromium or NNIMG_CHROMIUM): the same file decoded in memory at
  *     768 and 2048 wide by Node and by the browser decoder (bench/browser-decode.ts);
- *  6. how fast bad input is refused and Ctrl-C obeyed (timed here, not asserted by npm test,
- *     whose results must not depend on the machine's load).
+ *  6. how fast bad input is refused and Ctrl-C obeyed by the command, run as its own process
+ *     (timed here, not asserted by npm test, whose results must not depend on the machine's load).
  *
  *   npm run bench -- [image] [--nnimg file.nnimg]
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
-import { runCli } from '../src/cli/main.js';
-import type { Streams } from '../src/cli/output.js';
-import { crc32 } from '../src/format/crc32.js';
-import { writeContainer } from '../src/format/container.js';
 import { buildCommandLine, compareDecodeCommand } from './cli-decode.js';
 import { decodeCase, fuzzCases, seedFiles } from './support/nnimg-fuzz.js';
 import { decode, decodeInThreads, encode, parseNnimg, readImage } from '../src/index.js';
-import { createRenderer } from '../src/kinds/latent-grid/render.js';
-import { stripRows } from '../src/decoder/decode.js';
-import { KernelName, distortionKernel } from '../src/kernels/training.js';
-import { Trainer } from '../src/encoder/trainer.js';
-import { WorkloadShape, syntheticModel, syntheticWorkload } from '../src/encoder/workload.js';
+import {
+  KernelName,
+  Trainer,
+  WorkloadShape,
+  crc32,
+  createRenderer,
+  distortionKernel,
+  stripRows,
+  syntheticModel,
+  syntheticWorkload,
+  writeContainer,
+} from '../src/internals.js';
 
 const KERNELS: [KernelName, number][] = [
   ['reference', 3],
@@ -206,22 +209,33 @@ for (const fuzzCase of fc.sample(fuzzCases(seedFiles()), { numRuns: 4000, seed: 
   slowestCase = Math.max(slowestCase, await msOf(() => decodeCase(fuzzCase)));
 }
 console.log(`  4000 fuzzed files: the slowest decoded or refused in ${slowestCase.toFixed(1)} ms`);
-// Ctrl-C: from SIGINT to the command's end, during a long encode and a long decode.
+// Ctrl-C: from SIGINT to the command's exit, during a long encode and a long decode, each the
+// real command (bin/nnimg.js, built above) in its own process, signalled once its work has begun.
 const folder = mkdtempSync(join(tmpdir(), 'nnimg-bench-'));
-const silent = { stdout: { write: () => true }, stderr: { write: () => true } } as unknown as Streams;
+const bin = join(root, 'bin', 'nnimg.js');
 try {
   await sharp({ create: { width: 24, height: 16, channels: 3, background: '#608040' } }).png().toFile(join(folder, 'crop.png'));
-  await runCli(['node', 'nnimg', 'encode', join(folder, 'crop.png'), '-o', join(folder, 'crop.nnimg'), '--iterations', '5', '--quiet'], silent);
-  const interrupted = async (args: string[]) => {
-    const running = runCli(['node', 'nnimg', ...args, '--quiet'], silent);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+  const made = spawnSync(process.execPath, [bin, 'encode', join(folder, 'crop.png'), '-o', join(folder, 'crop.nnimg'), '--iterations', '5', '--quiet'], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`nnimg encode failed (exit ${made.status}): ${made.stderr}`);
+  const interrupted = async (args: string[], begun: () => boolean) => {
+    const child = spawn(process.execPath, [bin, ...args, '--quiet'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (!begun() && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (child.exitCode !== null) return `ended before its work began (exit ${child.exitCode})`;
     const signalled = performance.now();
-    process.emit('SIGINT');
-    const code = await running;
+    child.kill('SIGINT');
+    const code = await exited;
     return `${(performance.now() - signalled).toFixed(0)} ms (exit ${code})`;
   };
-  const encodeStop = await interrupted(['encode', join(folder, 'crop.png'), '-o', join(folder, 'long.nnimg'), '--iterations', '10000000']);
-  const decodeStop = await interrupted(['decode', join(folder, 'crop.nnimg'), '-o', join(folder, 'poster.png'), '--width', '30000']);
+  // Training has begun once the first snapshot is written; rendering, once its temporary file is there.
+  const frames = join(folder, 'frames');
+  const encodeStop = await interrupted(
+    ['encode', join(folder, 'crop.png'), '-o', join(folder, 'long.nnimg'), '--iterations', '10000000', '--frames', frames, '--every', '100'],
+    () => existsSync(join(frames, 'frame-00001.png')),
+  );
+  const decodeStop = await interrupted(['decode', join(folder, 'crop.nnimg'), '-o', join(folder, 'poster.png'), '--width', '30000'], () =>
+    readdirSync(folder).some((name) => name.includes('nnimg-tmp')),
+  );
   console.log(`  Ctrl-C during a long encode: stopped in ${encodeStop}; during a 30000-wide decode: ${decodeStop}`);
 } finally {
   rmSync(folder, { recursive: true, force: true });

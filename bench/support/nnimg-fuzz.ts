@@ -9,12 +9,8 @@
  * or in a valid image of the size asked for. Anything else thrown is a bug.
  */
 import fc from 'fast-check';
-import { QuantizedModel, encodePayload, unusedGrid } from '../../src/format/payload.js';
-import { NnimgDecodeError, decode } from '../../src/decoder/decode.js';
-import { crc32 } from '../../src/format/crc32.js';
-import { MAGIC, NnimgFormatError, NnimgHeader, writeContainer } from '../../src/format/container.js';
-import { gridSizes } from '../../src/format/geometry.js';
-import { layerShapes } from '../../src/format/network.js';
+import { NnimgDecodeError, NnimgFormatError, NnimgHeader, QuantizedModel, decode } from '../../src/api/decode.js';
+import { MAGIC, crc32, encodePayload, gridSizes, layerShapes, unusedGrid, writeContainer } from '../../src/internals.js';
 import { prng } from './prng.js';
 
 /** The decoder's pixel limit in fuzzing: keeps every case to milliseconds. */

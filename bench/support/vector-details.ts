@@ -3,10 +3,8 @@
  * and a few raw pixels), and the negative vectors: damaged and crafted files with the error a reader
  * must report.
  */
-import { NnimgDecodeError, parseNnimg } from '../../src/decoder/decode.js';
-import { NnimgFormatError } from '../../src/format/container.js';
-import { crc32 } from '../../src/format/crc32.js';
-import type { RasterImage } from '../../src/image/raster.js';
+import { NnimgDecodeError, NnimgFormatError, type RasterImage, parseNnimg } from '../../src/api/decode.js';
+import { crc32 } from '../../src/internals.js';
 import { DigestModel, NegativeVector, modelDigest } from '../../spec/vectors.js';
 import { prng } from './prng.js';
 
