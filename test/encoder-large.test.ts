@@ -9,6 +9,7 @@ import { DISTORTION_BANDS, bandBounds, sampleBandRows, sampledRowCounts } from '
 import { ParallelDistortion } from '../src/encoder/distortion-pool.js';
 import { encode } from '../src/encoder/encode.js';
 import { Trainer } from '../src/encoder/trainer.js';
+import type { RasterImage } from '../src/image/io.js';
 import { syntheticWorkload } from '../src/encoder/workload.js';
 import { DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
 import { Random } from '../src/optimizer/random.js';
@@ -164,7 +165,7 @@ describe('coarse-to-fine', () => {
   });
 
   it('encodes with a coarse stage: deterministic, and better than the fine stage alone', async () => {
-    const { width, height, channels, target } = syntheticWorkload({ ...shape, width: 96, height: 64 });
+    const { width, height, channels } = syntheticWorkload({ ...shape, width: 96, height: 64 });
     // A smooth image, which the coarse levels can hold.
     const data = new Uint8Array(width * height * channels);
     for (let y = 0; y < height; y++) {
@@ -172,8 +173,7 @@ describe('coarse-to-fine', () => {
         for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = Math.round(127 + 100 * Math.sin(x / (9 + c) + y / 13) * Math.cos(y / 17 - c));
       }
     }
-    void target;
-    const image = { width, height, channels, data };
+    const image: RasterImage = { width, height, channels: channels as RasterImage['channels'], data };
     const options = { bytes: 1500, iterations: 40, threads: 1 };
     const alone = await encode(image, { ...options, coarseIterations: 0 });
     const staged = await encode(image, { ...options, coarseIterations: 120 });
