@@ -1,9 +1,9 @@
 /**
- * What a model kind (header field `model`, spec section 2) is to the codec: its payload syntax
- * both ways, the model the payload dequantizes to, that model's renderer, and where the payload's
- * bits go. Each kind defines one (latent-grid/kind.ts, coordinate-mlp/kind.ts), registered in
- * index.ts. Training a kind sits a layer above, in src/encoder/, which keeps its own table under
- * the same names.
+ * What a model kind (header field `model`, spec section 2) is to a decoder: its payload syntax,
+ * the model the payload dequantizes to, that model's renderer, and where the payload's bits go.
+ * Each kind defines one (latent-grid/kind.ts, coordinate-mlp/kind.ts), registered in index.ts.
+ * Writing a kind's payload is apart, in its encode.ts, so that decoders (the browser's) do not
+ * carry it; training a kind sits a layer above, in src/encoder/, whose table has the same names.
  */
 import type { ModelKind, NnimgHeader } from '../format/container.js';
 import type { QuantizedModel } from '../format/payload.js';
@@ -36,8 +36,6 @@ export interface KindDefinition<K extends ModelKind> {
    * Throws PayloadError or EntropyError on invalid coded data.
    */
   decodePayload(header: NnimgHeader, payload: Uint8Array, version: number): QuantizedOf<K>;
-  /** The payload of a quantized model, in the current format version. */
-  encodePayload(header: NnimgHeader, quantized: QuantizedOf<K>): Uint8Array;
   dequantize(header: NnimgHeader, quantized: QuantizedOf<K>): ModelOf<K>;
   /** The kernels a render runs when `requested` is asked for (undefined: this process's choice). */
   rendererKernel(requested: KernelName | undefined): KernelName;

@@ -1,13 +1,12 @@
 /** The coordinate-MLP model kind (spec section 14): the network's tensors alone, no latents. */
 import { layerBits } from '../bits.js';
 import type { KindDefinition } from '../kind.js';
-import { coordinateMlpShapes, decodeCoordinateMlpPayload, dequantizeCoordinateMlp, encodeCoordinateMlpPayload } from './model.js';
+import { coordinateMlpShapes, decodeCoordinateMlpPayload, dequantizeCoordinateMlp } from './model.js';
 import { createCoordinateMlpRenderer } from './render.js';
 
 export const coordinateMlp: KindDefinition<'coordinate-mlp'> = {
   name: 'coordinate-mlp',
   decodePayload: (header, payload) => decodeCoordinateMlpPayload(payload, coordinateMlpShapes(header.hidden, header.channels)),
-  encodePayload: (_header, quantized) => encodeCoordinateMlpPayload(quantized),
   dequantize: dequantizeCoordinateMlp,
   // One renderer: exact binary64 arithmetic has no faster variant that gives the same pixels.
   rendererKernel: () => 'reference',

@@ -1,13 +1,13 @@
 /**
  * The coordinate-MLP model (spec/nnimg.md section 14): a plain MLP from a pixel's position
  * (x, y in [-1, 1]) through sigmoid hidden layers to sigmoid colour outputs, as in the blog post
- * nnimg grew out of. No latent grids: the payload is the network's tensors alone. Rendering:
- * render.ts.
+ * nnimg grew out of. No latent grids: the payload is the network's tensors alone. Writing the
+ * payload: encode.ts; rendering: render.ts.
  */
-import { QuantizedTensor, decodeTensor, encodeTensor } from '../../format/payload.js';
+import { QuantizedTensor, decodeTensor } from '../../format/payload.js';
 import { NnimgHeader } from '../../format/container.js';
 import { scaleByPowerOfTwo } from '../../entropy/exact-math.js';
-import { RangeDecoder, RangeEncoder } from '../../entropy/range-coder.js';
+import { RangeDecoder } from '../../entropy/range-coder.js';
 import { LayerShape, layerShapes } from '../../format/network.js';
 
 /** The network's two inputs: the pixel centre's x and y. */
@@ -35,15 +35,6 @@ export interface QuantizedCoordinateMlp {
 /** 2 -> hidden... -> channels. */
 export function coordinateMlpShapes(hidden: readonly number[], channels: number): LayerShape[] {
   return layerShapes(COORDINATE_INPUTS, hidden, channels);
-}
-
-export function encodeCoordinateMlpPayload(model: QuantizedCoordinateMlp): Uint8Array {
-  const encoder = new RangeEncoder();
-  for (const layer of model.layers) {
-    encodeTensor(encoder, layer.weights);
-    encodeTensor(encoder, layer.biases);
-  }
-  return encoder.finish();
 }
 
 export function decodeCoordinateMlpPayload(payload: Uint8Array, shapes: readonly LayerShape[]): QuantizedCoordinateMlp {

@@ -1,6 +1,5 @@
 /** The latent-grid model kind (spec sections 6-9): latent grids at several scales and a synthesis network. */
-import { gridSizes } from '../../format/geometry.js';
-import { LATENT_STEP_BITS, decodePayload, encodePayload, gridSideBits, gridValueBits } from '../../format/payload.js';
+import { LATENT_STEP_BITS, decodePayload, gridSideBits, gridValueBits } from '../../format/payload.js';
 import { selectedKernel } from '../../kernels/select.js';
 import { layerBits } from '../bits.js';
 import type { KindDefinition } from '../kind.js';
@@ -12,9 +11,6 @@ export const latentGrid: KindDefinition<'latent-grid'> = {
   decodePayload(header, payload, version) {
     const { grids, shapes } = modelShapes(header);
     return decodePayload(payload, shapes, grids, version);
-  },
-  encodePayload(header, quantized) {
-    return encodePayload(quantized, gridSizes(header.width, header.height, header.levels));
   },
   dequantize,
   rendererKernel: (requested) => requested ?? selectedKernel(),
