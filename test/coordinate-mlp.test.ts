@@ -14,7 +14,8 @@ import { encode } from '../src/encoder/encode.js';
 import { BudgetError } from '../src/encoder/types.js';
 import { exactExp } from '../src/entropy/exact-math.js';
 import { RasterImage, readImage } from '../src/image/io.js';
-import { encodeCoordinateMlpPayload, exactSigmoid } from '../src/kinds/coordinate-mlp/model.js';
+import { encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/encode.js';
+import { exactSigmoid } from '../src/kinds/coordinate-mlp/render.js';
 import { CoordinateMlpObjective, trainCoordinateMlp } from '../src/encoder/coordinate-mlp-trainer.js';
 import { MAX_ANIMATION_FRAMES, Timelapse, frameName } from '../src/encoder/timelapse.js';
 

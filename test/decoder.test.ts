@@ -19,7 +19,8 @@ import {
 import { NnimgHeader, writeContainer } from '../src/format/container.js';
 import { gridSizes } from '../src/format/geometry.js';
 import { layerShapes } from '../src/format/network.js';
-import { QuantizedCoordinateMlp, encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/model.js';
+import { encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/encode.js';
+import { QuantizedCoordinateMlp } from '../src/kinds/coordinate-mlp/model.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
 import { KernelName, selectedKernel } from '../src/kernels/select.js';
 

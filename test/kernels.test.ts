@@ -165,6 +165,7 @@ describe('the wasm render rounds and clamps as the reference', () => {
     const width = values.length;
     expect(width % 4).not.toBe(0); // the last pixels take the one-at-a-time path
     const model = {
+      kind: 'latent-grid' as const,
       width,
       height: 1,
       channels: 3,

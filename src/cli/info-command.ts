@@ -12,9 +12,8 @@ export async function runInfo(input: string, flags: InfoFlags, streams: Streams)
   const maxPixels = maxPixelsSetting(flags.maxPixels, 'info');
   const bytes = await readInputFile(input);
   const parsed = parseNnimgFile(input, bytes, maxPixels);
-  const { header, quantized, payloadBytes, overheadBytes } = parsed;
-  const grids = parsed.kind === 'latent-grid' ? parsed.model.grids : [];
-  const bits = payloadBits(quantized, grids, payloadBytes, parsed.version);
+  const { header, payloadBytes, overheadBytes } = parsed;
+  const bits = payloadBits(parsed);
   const summary = {
     file: input,
     formatVersion: bytes[4],

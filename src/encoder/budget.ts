@@ -4,8 +4,8 @@
  */
 import { NnimgHeader, writeContainer } from '../format/container.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes } from '../format/network.js';
-import { gridSizes } from '../format/geometry.js';
-import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, encodePayload, unusedGrid } from '../format/payload.js';
+import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, unusedGrid } from '../format/payload.js';
+import { encodeLatentGridPayload } from '../kinds/latent-grid/encode.js';
 import { UNIT_LATENT_STEP_INDEX } from '../kinds/latent-grid/model.js';
 import { quantizeLatents, quantizeTensor, tensorBits } from './quantize.js';
 import { Trainer } from './trainer.js';
@@ -71,7 +71,7 @@ export function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: Quant
     const { grids, bits } = trained;
     for (let l = 0; l < droppedLevels; l++) grids[l] = unusedGrid(grids[l].values.length);
     const model: QuantizedModel = { latentStepIndex: stepIndex, layers: currentLayers, grids };
-    const size = writeContainer(header, encodePayload(model, trainer.grids)).length;
+    const size = writeContainer(header, encodeLatentGridPayload(header, model)).length;
     const weightBits = currentLayers.reduce((n, l) => n + tensorBits(l.weights) + tensorBits(l.biases), 0);
     return { model, size, weightBits, latentBits: bits };
   };
@@ -141,6 +141,6 @@ export function minimumFileBytes(header: NnimgHeader): number {
     layers: zeroLayers(shapes),
     grids: Array.from({ length: header.levels }, () => unusedGrid(0)),
   };
-  return writeContainer(header, encodePayload(model, gridSizes(header.width, header.height, header.levels))).length;
+  return writeContainer(header, encodeLatentGridPayload(header, model)).length;
 }
 

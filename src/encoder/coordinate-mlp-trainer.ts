@@ -5,13 +5,8 @@
  * decoder's arithmetic has to be exact.
  */
 import { RasterImage } from '../image/io.js';
-import {
-  CoordinateMlpLayer,
-  activationCount,
-  coordinateMlpShapes,
-  createCoordinateMlpRenderer,
-  pixelCoordinate,
-} from '../kinds/coordinate-mlp/model.js';
+import { CoordinateMlpLayer, coordinateMlpShapes } from '../kinds/coordinate-mlp/model.js';
+import { activationCount, createCoordinateMlpRenderer, pixelCoordinate } from '../kinds/coordinate-mlp/render.js';
 import { LayerShape } from '../format/network.js';
 import { Adam, DEFAULT_POPULATION, GeneticSearch, GradientOptimizer, Objective, Rprop } from '../optimizer/optimizers.js';
 import { Random } from '../optimizer/random.js';

@@ -5,7 +5,8 @@
  */
 import { NnimgHeader, writeContainer } from '../format/container.js';
 import { RasterImage } from '../image/io.js';
-import { QuantizedCoordinateMlp, coordinateMlpShapes, encodeCoordinateMlpPayload } from '../kinds/coordinate-mlp/model.js';
+import { encodeCoordinateMlpPayload } from '../kinds/coordinate-mlp/encode.js';
+import { QuantizedCoordinateMlp, coordinateMlpShapes } from '../kinds/coordinate-mlp/model.js';
 import { multiplyAddsPerPixel } from '../format/network.js';
 import { BLOG_HIDDEN, CoordinateMlpObjective, CoordinateMlpOptimizer, trainCoordinateMlp } from './coordinate-mlp-trainer.js';
 import { DEFAULT_POPULATION } from '../optimizer/optimizers.js';
@@ -62,11 +63,12 @@ export async function encodeCoordinateMlp(image: RasterImage, options: EncodeOpt
   const layout = [2, ...hidden, channels].join('-');
   const fileAt = (params: Float64Array, exponent: number) => writeContainer(header, encodeCoordinateMlpPayload(quantized(objective, params, exponent)));
   const containerBytes = writeContainer(header, new Uint8Array()).length;
+  const budget = options.bytes;
 
-  if (options.bytes !== undefined) {
+  if (budget !== undefined) {
     // The all-zero network: the smallest file there is for these layers.
     const minimum = fileAt(new Float64Array(objective.parameterCount), 0).length;
-    if (options.bytes < minimum) throw new BudgetError(options.bytes, minimum);
+    if (budget < minimum) throw new BudgetError(budget, minimum);
   }
 
   const iterations =
@@ -93,7 +95,7 @@ export async function encodeCoordinateMlp(image: RasterImage, options: EncodeOpt
     },
   });
 
-  const exponent = chooseStepExponent(objective, trained.params, options, (e) => fileAt(trained.params, e).length, layout);
+  const exponent = chooseStepExponent(objective, trained.params, budget, options.quality, (e) => fileAt(trained.params, e).length, layout);
   const model = quantized(objective, trained.params, exponent);
   const file = writeContainer(header, encodeCoordinateMlpPayload(model));
   return {
@@ -123,15 +125,16 @@ function quantized(objective: CoordinateMlpObjective, params: Float64Array, expo
 }
 
 /**
- * With a budget: the finest step whose file fits, provided it costs at most
- * MAX_BUDGET_QUANTIZATION_LOSS dB of PSNR. With a quality: the coarsest step whose PSNR loss is
- * within quantizationLossAllowed. Losses are measured with the training sigmoid against the
- * unquantized model.
+ * With a budget (bytes): the finest step whose file fits, provided it costs at most
+ * MAX_BUDGET_QUANTIZATION_LOSS dB of PSNR. Else at a quality (default 75): the coarsest step whose
+ * PSNR loss is within quantizationLossAllowed. Losses are measured with the training sigmoid
+ * against the unquantized model.
  */
 function chooseStepExponent(
   objective: CoordinateMlpObjective,
   params: Float64Array,
-  options: EncodeOptions,
+  budget: number | undefined,
+  quality: number | undefined,
   fileBytesAt: (exponent: number) => number,
   layout: string,
 ): number {
@@ -144,18 +147,18 @@ function chooseStepExponent(
     }
     return 10 * Math.log10(objective.loss(dequantized) / unquantizedLoss);
   };
-  if (options.bytes !== undefined) {
+  if (budget !== undefined) {
     for (let e = FINEST_STEP_EXPONENT; e >= 0; e--) {
-      if (fileBytesAt(e) > options.bytes) continue;
+      if (fileBytesAt(e) > budget) continue;
       if (lossDb(e) <= MAX_BUDGET_QUANTIZATION_LOSS) return e;
       break;
     }
     // The smallest file that keeps the trained network within the allowed loss.
     let needed = fileBytesAt(FINEST_STEP_EXPONENT);
     for (let e = FINEST_STEP_EXPONENT - 1; e >= 0 && lossDb(e) <= MAX_BUDGET_QUANTIZATION_LOSS; e--) needed = fileBytesAt(e);
-    throw layersBudgetError(options.bytes, needed, layout);
+    throw layersBudgetError(budget, needed, layout);
   }
-  const allowed = quantizationLossAllowed(options.quality ?? 75);
+  const allowed = quantizationLossAllowed(quality ?? 75);
   for (let e = 0; e < FINEST_STEP_EXPONENT; e++) if (lossDb(e) <= allowed) return e;
   return FINEST_STEP_EXPONENT;
 }

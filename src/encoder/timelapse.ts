@@ -47,6 +47,7 @@ export function previewLatentGrid(trainer: Trainer): RasterImage {
   const { width, height } = trainer.grids[0];
   const channels = trainer.shapes[trainer.shapes.length - 1].outputs;
   const model: Model = {
+    kind: 'latent-grid',
     width,
     height,
     channels,

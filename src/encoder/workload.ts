@@ -51,6 +51,7 @@ export function syntheticModel({ width, height, channels, levels, hidden, seed }
   const random = new Random(seed);
   const grids = gridSizes(width, height, levels);
   return {
+    kind: 'latent-grid',
     width,
     height,
     channels,

@@ -18,10 +18,8 @@ import {
   stripSpans,
 } from '../decoder/decode.js';
 import { NnimgFormatError, NnimgHeader, readContainer } from '../format/container.js';
-import { createCoordinateMlpRenderer } from '../kinds/coordinate-mlp/model.js';
-import { KernelName, selectedKernel } from '../kernels/select.js';
-import type { Renderer } from '../kinds/renderer.js';
-import { createRenderer } from '../kinds/latent-grid/render.js';
+import type { KernelName } from '../kernels/select.js';
+import { modelRenderer, rendererKernel } from '../kinds/index.js';
 import { compileKernels } from './kernels-source.js';
 
 export { NnimgDecodeError, NnimgFormatError };
@@ -86,15 +84,8 @@ function renderNow(file: ParsedFile, options: RenderOptions): DecodedImage {
   if (width * height > limit) {
     throw new NnimgDecodeError(`the requested output is ${width}x${height}, over the decoder's limit of ${limit} pixels`, 'limit', width * height, limit);
   }
-  let renderer: Renderer;
-  let kernel: KernelName;
-  if (file.kind === 'coordinate-mlp') {
-    renderer = createCoordinateMlpRenderer(file.model, width, height);
-    kernel = 'reference';
-  } else {
-    kernel = options.kernel ?? selectedKernel();
-    renderer = createRenderer(file.model, width, height, kernel);
-  }
+  const kernel = rendererKernel(model, options.kernel);
+  const renderer = modelRenderer(model, width, height, kernel);
   const channels = model.channels as 1 | 3;
   const data = new Uint8ClampedArray(width * height * 4);
   let strip = new Uint8Array(0);

@@ -1,22 +1,17 @@
 /**
- * The coordinate-MLP model kind (spec/nnimg.md section 14): a plain MLP from a pixel's position
+ * The coordinate-MLP model (spec/nnimg.md section 14): a plain MLP from a pixel's position
  * (x, y in [-1, 1]) through sigmoid hidden layers to sigmoid colour outputs, as in the blog post
- * nnimg grew out of. No latent grids: the payload is the network's tensors alone.
- *
- * Decoding is bit-exact on every engine: the whole forward pass is binary64 + - * / in a fixed
- * order, and the sigmoid is built on exactExp.
+ * nnimg grew out of. No latent grids: the payload is the network's tensors alone. Writing the
+ * payload: encode.ts; rendering: render.ts.
  */
-import { QuantizedTensor, decodeTensor, encodeTensor } from '../../format/payload.js';
+import { QuantizedTensor, decodeTensor } from '../../format/payload.js';
 import { NnimgHeader } from '../../format/container.js';
-import { exactExp, scaleByPowerOfTwo } from '../../entropy/exact-math.js';
-import { RangeDecoder, RangeEncoder } from '../../entropy/range-coder.js';
+import { scaleByPowerOfTwo } from '../../entropy/exact-math.js';
+import { RangeDecoder } from '../../entropy/range-coder.js';
 import { LayerShape, layerShapes } from '../../format/network.js';
-import type { Renderer } from '../renderer.js';
 
 /** The network's two inputs: the pixel centre's x and y. */
 export const COORDINATE_INPUTS = 2;
-/** Beyond +-SIGMOID_LIMIT the sigmoid is taken as exactly 0 or 1 (keeps exactExp's argument small). */
-export const SIGMOID_LIMIT = 40;
 
 export interface CoordinateMlpLayer {
   readonly shape: LayerShape;
@@ -42,31 +37,6 @@ export function coordinateMlpShapes(hidden: readonly number[], channels: number)
   return layerShapes(COORDINATE_INPUTS, hidden, channels);
 }
 
-/** The sigmoid of spec section 14.3, reproducible bit for bit. */
-export function exactSigmoid(z: number): number {
-  if (z < -SIGMOID_LIMIT) return 0;
-  if (z > SIGMOID_LIMIT) return 1;
-  return 1 / (1 + exactExp(-z));
-}
-
-/** Pixel centre `index` of `length` mapped to [-1, 1]: (2 * index + 1) / length - 1. */
-export function pixelCoordinate(index: number, length: number): number {
-  return (2 * index + 1) / length - 1;
-}
-
-export function isCoordinateMlp<T extends object>(model: T | CoordinateMlpModel): model is CoordinateMlpModel {
-  return (model as { kind?: unknown }).kind === 'coordinate-mlp';
-}
-
-export function encodeCoordinateMlpPayload(model: QuantizedCoordinateMlp): Uint8Array {
-  const encoder = new RangeEncoder();
-  for (const layer of model.layers) {
-    encodeTensor(encoder, layer.weights);
-    encodeTensor(encoder, layer.biases);
-  }
-  return encoder.finish();
-}
-
 export function decodeCoordinateMlpPayload(payload: Uint8Array, shapes: readonly LayerShape[]): QuantizedCoordinateMlp {
   const decoder = new RangeDecoder(payload);
   return {
@@ -89,63 +59,5 @@ export function dequantizeCoordinateMlp(header: NnimgHeader, quantized: Quantize
     height: header.height,
     channels: header.channels,
     layers: shapes.map((shape, k) => ({ shape, weights: exact(quantized.layers[k].weights), biases: exact(quantized.layers[k].biases) })),
-  };
-}
-
-/**
- * One pixel through the network with a given activation: `activations` holds the inputs at
- * [0, 2) and receives every layer's outputs after them; returns the offset of the last layer's.
- */
-export function forwardPixel(
-  layers: readonly CoordinateMlpLayer[],
-  activations: Float64Array,
-  activation: (z: number) => number,
-): number {
-  let input = 0;
-  let output = COORDINATE_INPUTS;
-  for (const { shape, weights, biases } of layers) {
-    for (let o = 0; o < shape.outputs; o++) {
-      let z = biases[o];
-      const row = o * shape.inputs;
-      for (let i = 0; i < shape.inputs; i++) z += weights[row + i] * activations[input + i];
-      activations[output + o] = activation(z);
-    }
-    input = output;
-    output += shape.outputs;
-  }
-  return input;
-}
-
-/** A sample from a sigmoid output in [0, 1]: floor(v * 255 + 0.5), which stays within 0..255. */
-export function sampleOf(v: number): number {
-  return Math.floor(v * 255 + 0.5);
-}
-
-export function activationCount(layers: readonly { shape: LayerShape }[]): number {
-  return layers.reduce((n, l) => n + l.shape.outputs, COORDINATE_INPUTS);
-}
-
-/** Renders rows of any output size with `activation` (exactSigmoid when decoding). */
-export function createCoordinateMlpRenderer(
-  model: Pick<CoordinateMlpModel, 'layers' | 'channels'>,
-  outWidth: number,
-  outHeight: number,
-  activation: (z: number) => number = exactSigmoid,
-): Renderer {
-  const activations = new Float64Array(activationCount(model.layers));
-  const columns = Float64Array.from({ length: outWidth }, (_, x) => pixelCoordinate(x, outWidth));
-  return {
-    renderRows(rowStart, rowCount, out) {
-      let o = 0;
-      for (let r = 0; r < rowCount; r++) {
-        const y = pixelCoordinate(rowStart + r, outHeight);
-        for (let x = 0; x < outWidth; x++) {
-          activations[0] = columns[x];
-          activations[1] = y;
-          const last = forwardPixel(model.layers, activations, activation);
-          for (let c = 0; c < model.channels; c++) out[o++] = sampleOf(activations[last + c]);
-        }
-      }
-    },
   };
 }

@@ -6,6 +6,7 @@ import { GridSize, gridSizes } from '../../format/geometry.js';
 import { Layer, LayerShape, layerShapes } from '../../format/network.js';
 
 export interface Model {
+  readonly kind: 'latent-grid';
   readonly width: number;
   readonly height: number;
   readonly channels: number;
@@ -38,7 +39,7 @@ export function dequantize(header: NnimgHeader, quantized: QuantizedModel): Mode
     weights: dequantizeTensor(quantized.layers[i].weights.values, quantized.layers[i].weights.stepExponent),
     biases: dequantizeTensor(quantized.layers[i].biases.values, quantized.layers[i].biases.stepExponent),
   }));
-  return { width: header.width, height: header.height, channels: header.channels, grids, latents, layers };
+  return { kind: 'latent-grid', width: header.width, height: header.height, channels: header.channels, grids, latents, layers };
 }
 
 function dequantizeTensor(values: Int32Array, stepExponent: number): Float32Array {
