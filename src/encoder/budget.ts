@@ -6,7 +6,7 @@ import { NnimgHeader, writeContainer } from '../format/container.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes } from '../format/network.js';
 import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, unusedGrid } from '../format/payload.js';
 import { encodeLatentGridPayload } from '../kinds/latent-grid/encode.js';
-import { UNIT_LATENT_STEP_INDEX } from '../kinds/latent-grid/model.js';
+import { UNIT_LATENT_STEP_INDEX, latentStep } from '../kinds/latent-grid/model.js';
 import { quantizeLatents, quantizeTensor, tensorBits } from './quantize.js';
 import { Trainer } from './trainer.js';
 import { BudgetError } from './types.js';
@@ -53,7 +53,8 @@ export interface FittedModel {
 
 /**
  * Chooses the latent step so that the file meets the budget and uses it well: the trained step
- * when it fits in [90%, 100%] of the budget, else the nearest step that does. When even the
+ * when it fits in [90%, 100%] of the budget; under 90%, the finer step that fits and renders
+ * best; over the budget, the nearest coarser step (with a dead zone) that fits. When even the
  * coarsest step does not fit, the finest grids are dropped one by one, then the weights coarsened.
  */
 export function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: QuantizedLayers, budget: number | undefined): FittedModel {
@@ -94,11 +95,18 @@ export function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: Quant
     return best;
   };
   if (fitted.size <= budget) {
-    // Finer steps spend more of the budget when the trained rate fell short of 90%.
-    for (let s = UNIT_LATENT_STEP_INDEX - 1; s >= 0 && fitted.size < 0.9 * budget; s--) {
-      const finer = squeezed(s);
-      if (finer && finer.size > fitted.size) fitted = finer;
-      if (!finer || finer.size > budget * 0.9) break;
+    if (fitted.size >= 0.9 * budget) return fitted;
+    // The trained rate fell short of 90%: of the finer plain steps that fit, the one that renders
+    // best on the sampled rows (the error is not monotone in the step). Never a dead zone here:
+    // it codes more bytes yet renders worse than the coarser plain step (docs/decisions.md).
+    const tensors = layers.flatMap((l) => [l.weights, l.biases]).map(dequantizeTensor);
+    const mseOf = (candidate: FittedModel) => trainer.sampledMse(tensors, dequantizedLatents(candidate.model));
+    let bestMse = mseOf(fitted);
+    for (let s = UNIT_LATENT_STEP_INDEX - 1; s >= 0; s--) {
+      const finer = build(s, 0, layers);
+      if (finer.size > budget) break;
+      const mse = mseOf(finer);
+      if (mse <= bestMse) [fitted, bestMse] = [finer, mse];
     }
     return fitted;
   }
@@ -144,3 +152,15 @@ export function minimumFileBytes(header: NnimgHeader): number {
   return writeContainer(header, encodeLatentGridPayload(header, model)).length;
 }
 
+function dequantizeTensor(q: QuantizedTensor): Float32Array {
+  return Float32Array.from(q.values, (v) => v / 2 ** q.stepExponent);
+}
+
+/** A model's latents in training units (quantized values times the step), all levels concatenated. */
+function dequantizedLatents(model: QuantizedModel): Float32Array {
+  const step = latentStep(model.latentStepIndex);
+  const out = new Float32Array(model.grids.reduce((n, g) => n + g.values.length, 0));
+  let at = 0;
+  for (const g of model.grids) for (let i = 0; i < g.values.length; i++) out[at++] = g.values[i] * step;
+  return out;
+}

@@ -233,12 +233,15 @@ export class Trainer {
   }
 
   /**
-   * MSE with the latents rounded and the network's tensors replaced by `tensors` (layerTensors()
-   * order), measured on every 8th row (fewer on large images, samplingStride): cheap enough to
+   * MSE with the latents rounded (or `latents`) and the network's tensors replaced by `tensors`
+   * (layerTensors() order), measured on every 8th row (fewer on large images, samplingStride): cheap enough to
    * compare many quantization choices.
    */
-  sampledMse(tensors: readonly Float32Array[]): number {
-    const sampling = this.samplingPass();
+  sampledMse(tensors: readonly Float32Array[], latents?: Float32Array): number {
+    const rounded = this.samplingPass();
+    // Other latents (all levels concatenated, in training units: quantized values times their
+    // step) compare quantizations of the latents themselves.
+    const sampling = latents ? { ...rounded, latents } : rounded;
     let w = 0;
     let b = 0;
     tensors.forEach((t, i) => (i % 2 === 0 ? (sampling.weights.set(t, w), (w += t.length)) : (sampling.biases.set(t, b), (b += t.length))));
