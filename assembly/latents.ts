@@ -2,12 +2,14 @@
  * The trainer's per-latent work in WebAssembly: the quantization proxy, the rate pass (with the
  * latents' contexts) and the latents' Adam update. The same computation as the reference,
  * src/kernels/latents.ts, in the same order (float64; the host tabulates the rate's exp and log).
+ * The entropy model's sizes are compiled in from src/entropy/kernel-constants.ts.
  *
  * The host (src/kernels/latents-wasm.ts) lays out every array in linear memory and
  * describes the layout in a table of i32 fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
 import { address, field } from './layout';
 import { LatentSlot } from '../src/kernels/wasm-layout';
+import { CONTEXT_COUNT, PREDICTION_TAPS, RATE_TABLE_STEPS, RATE_TABLE_STRIDE } from '../src/entropy/kernel-constants';
 
 // Layout table slots (src/kernels/wasm-layout.ts).
 const LEVELS = LatentSlot.Levels;
@@ -26,11 +28,6 @@ const BITS = LatentSlot.Bits;
 const RATE_TABLE = LatentSlot.RateTable;
 const GRIDS = LatentSlot.Grids;
 
-const CONTEXT_COUNT = 6;
-/** src/entropy/rate.ts: the table spans |value| in [0, 1/2] in this many steps. */
-const RATE_TABLE_STEPS = 256;
-const RATE_TABLE_STRIDE = 3 * (RATE_TABLE_STEPS + 1);
-const PREDICTION_TAPS = 4;
 const ADAM_BETA1: f64 = 0.9;
 const ADAM_BETA2: f64 = 0.999;
 const ADAM_EPSILON: f64 = 1e-8;

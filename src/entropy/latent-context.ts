@@ -3,7 +3,9 @@
  * top-right, in raster order) are. Each context has its own Laplace scale, so a latent next to
  * zeros is cheap to code as zero and one next to an edge is expected to be large.
  */
-export const CONTEXT_COUNT = 6;
+import { CONTEXT_COUNT } from './kernel-constants.js';
+
+export { CONTEXT_COUNT };
 
 const ACTIVITY_LIMITS = [0, 2, 5, 10, 20]; // activity <= ACTIVITY_LIMITS[c] gives context c
 

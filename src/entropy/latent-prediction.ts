@@ -6,10 +6,10 @@
  * exactly what the encoder did.
  */
 
+import { PREDICTION_TAPS } from './kernel-constants.js';
 import { MEAN_OFFSETS } from './laplace.js';
 
-/** Coefficients per grid, in the order left, top, top-left, top-right. */
-export const PREDICTION_TAPS = 4;
+export { PREDICTION_TAPS };
 /** Coefficients are multiples of 1/16. */
 export const COEFFICIENT_DENOMINATOR = MEAN_OFFSETS;
 /** Each coefficient is stored in 6 bits as c + 32: from -32/16 to +31/16. */

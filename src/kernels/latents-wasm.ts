@@ -11,7 +11,8 @@ import { KernelExports, MemoryPlan, instantiateKernels } from './wasm-module.js'
 import { AdamStep, Parameter, parameterRate } from '../optimizer/adam.js';
 import { LatentKernel, QuantizationProxy, RateBits, latentCount } from './latents.js';
 import { Random } from '../optimizer/random.js';
-import { RATE_TABLE_STRIDE, contextLaplace } from '../entropy/rate.js';
+import { RATE_TABLE_STRIDE } from '../entropy/kernel-constants.js';
+import { contextLaplace } from '../entropy/rate.js';
 import { LatentSlot as Slot } from './wasm-layout.js';
 
 const F32 = 4;
