@@ -38,7 +38,7 @@ const ADAM_EPSILON: f64 = 1e-8;
   return count;
 }
 
-/** src/entropy/latent-context.ts: the context from the activity of the rounded causal neighbours. */
+/** src/entropy/linear-context-model.ts: the context from the activity of the rounded causal neighbours. */
 @inline function contextOfActivity(activity: i32): u8 {
   if (activity <= 0) return 0;
   if (activity <= 2) return 1;
@@ -160,7 +160,7 @@ export function latentRate(layout: usize, weight: f64, expected: bool): void {
         const topLeft = y > 0 && hasLeft ? roundedAt(rounded, i - width - 1) : 0;
         const topRight = y > 0 && hasRight ? roundedAt(rounded, i - width + 1) : 0;
         const mean = cLeft * <f64>left + cTop * <f64>top + cTopLeft * <f64>topLeft + cTopRight * <f64>topRight;
-        // The context from the same neighbours (src/entropy/latent-context.ts; missing ones count 0).
+        // The context from the same neighbours (src/entropy/linear-context-model.ts; missing ones count 0).
         const k = <usize>contextOfActivity(2 * abs(left) + 2 * abs(top) + abs(topLeft) + abs(topRight));
         const constants = levelLaplace + k * 24;
         const inverseScale = load<f64>(constants);

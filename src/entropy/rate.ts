@@ -1,7 +1,8 @@
 /**
  * The differentiable rate proxy: bits of a latent value under the context's Laplace
  * distribution, integrated over its quantization bin, P(y) = F(y + 1/2) - F(y - 1/2),
- * with the derivative with respect to y and to s = ln(scale).
+ * with the derivative with respect to y and to s = ln(scale). Any latent model whose cells are
+ * Laplace-distributed trains on it (linear-context-model.ts).
  */
 import { RATE_TABLE_STEPS, RATE_TABLE_STRIDE } from './kernel-constants.js';
 

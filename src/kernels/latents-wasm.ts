@@ -4,15 +4,15 @@
  * and rounding live in the instance's memory for the whole training, so nothing per latent
  * is copied. The noise comes from the trainer's seeded generator, continued in the module.
  */
-import { CONTEXT_COUNT } from '../entropy/latent-context.js';
-import { PREDICTION_TAPS } from '../entropy/latent-prediction.js';
+import { RATE_TABLE_STRIDE } from '../entropy/kernel-constants.js';
+import { RateBits } from '../entropy/latent-model.js';
+import { CONTEXT_COUNT, PREDICTION_TAPS } from '../entropy/linear-context-model.js';
+import { contextLaplace } from '../entropy/rate.js';
 import { GridSize } from '../format/geometry.js';
 import { KernelExports, MemoryPlan, instantiateKernels } from './wasm-module.js';
 import { AdamStep, Parameter, parameterRate } from '../optimizer/adam.js';
-import { LatentKernel, QuantizationProxy, RateBits, latentCount } from './latents.js';
+import { LatentKernel, QuantizationProxy, latentCount } from './latents.js';
 import { Random } from '../optimizer/random.js';
-import { RATE_TABLE_STRIDE } from '../entropy/kernel-constants.js';
-import { contextLaplace } from '../entropy/rate.js';
 import { LatentSlot as Slot } from './wasm-layout.js';
 
 const F32 = 4;
