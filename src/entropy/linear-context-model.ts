@@ -38,6 +38,12 @@ function contextOfActivity(activity: number): number {
   return CONTEXT_COUNT - 1;
 }
 
+/**
+ * The context of every activity from 0 to one above the last limit, which every larger activity
+ * shares: the rule as a table, for the WebAssembly rate kernel.
+ */
+export const CONTEXT_OF_ACTIVITY = Uint8Array.from({ length: ACTIVITY_LIMITS[ACTIVITY_LIMITS.length - 1] + 2 }, (_, a) => contextOfActivity(a));
+
 /** Context of cell (x, y) of a grid `width` wide, from integer values already known before it. */
 export function latentContext(values: Int32Array, width: number, x: number, y: number): number {
   const i = y * width + x;

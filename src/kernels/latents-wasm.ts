@@ -2,11 +2,12 @@
  * The trainer's per-latent work in WebAssembly (assembly/latents.ts), behind the LatentKernel
  * interface of the reference (latents.ts). The latents, their gradient, moments, proxy
  * and rounding live in the instance's memory for the whole training, so nothing per latent
- * is copied. The noise comes from the trainer's seeded generator, continued in the module.
+ * is copied. The noise comes from the trainer's seeded generator, continued in the module. The
+ * entropy model's constants and tables (contexts, scales, rate table) come from src/entropy.
  */
 import { RATE_TABLE_STRIDE } from '../entropy/kernel-constants.js';
 import { RateBits } from '../entropy/latent-model.js';
-import { CONTEXT_COUNT, PREDICTION_TAPS } from '../entropy/linear-context-model.js';
+import { CONTEXT_COUNT, CONTEXT_OF_ACTIVITY, PREDICTION_TAPS } from '../entropy/linear-context-model.js';
 import { contextLaplace } from '../entropy/rate.js';
 import { GridSize } from '../format/geometry.js';
 import { KernelExports, MemoryPlan, instantiateKernels } from './wasm-module.js';
@@ -55,9 +56,12 @@ export class WasmLatentKernel implements LatentKernel {
     at[Slot.PredictorGrad] = plan.reserve(tapCount * F64);
     at[Slot.Bits] = plan.reserve(2 * F64);
     at[Slot.RateTable] = plan.reserve(contextCount * RATE_TABLE_STRIDE * F64);
+    at[Slot.ContextOfActivity] = plan.reserve(CONTEXT_OF_ACTIVITY.length);
     // Committed once: growing the memory later would detach the views handed out below.
     const buffer = plan.commit();
     at[Slot.Levels] = grids.length;
+    at[Slot.LastActivity] = CONTEXT_OF_ACTIVITY.length - 1;
+    new Uint8Array(buffer, at[Slot.ContextOfActivity], CONTEXT_OF_ACTIVITY.length).set(CONTEXT_OF_ACTIVITY);
     grids.forEach((g, l) => at.set([g.width, g.height], Slot.Grids + 2 * l));
     new Int32Array(buffer, this.table, tableLength).set(at);
 
