@@ -8,12 +8,12 @@ import { laplaceScale } from '../src/entropy/laplace.js';
 import { LatentGrid, decodeGridValues, encodeGridValues, gridValueBits } from '../src/entropy/latent-model.js';
 import {
   CONTEXT_COUNT,
-  CONTEXT_OF_ACTIVITY,
   COEFFICIENT_DENOMINATOR,
   PREDICTION_TAPS,
+  contextOfActivityTable,
   latentContext,
+  LinearContextCoding,
   linearContextModel,
-  unpredictedContextModel,
 } from '../src/entropy/linear-context-model.js';
 import { RangeDecoder, RangeEncoder } from '../src/entropy/range-coder.js';
 import { QuantizedModel, decodePayload, encodePayload, gridSideBits, gridValueBits as payloadGridValueBits } from '../src/format/payload.js';
@@ -103,25 +103,27 @@ describe('the linear context model', () => {
   });
 
   it('in format version 1 codes no coefficients and takes them as zero', () => {
+    const version1 = new LinearContextCoding(false);
     const parameters = linearContextModel.fitGrid(grid, [0, 0, 0, 0], false).parameters;
     const encoder = new RangeEncoder();
-    unpredictedContextModel.writeGridParameters(encoder, parameters);
-    encodeGridValues(unpredictedContextModel, encoder, [grid], 0, parameters);
+    version1.writeGridParameters(encoder, parameters);
+    encodeGridValues(version1, encoder, [grid], 0, parameters);
     const bytes = encoder.finish();
     const decoder = new RangeDecoder(bytes);
-    expect(unpredictedContextModel.readGridParameters(decoder)).toEqual(parameters);
+    expect(version1.readGridParameters(decoder)).toEqual(parameters);
     const decoded = { width: grid.width, height: grid.height, values: new Int32Array(grid.values.length) };
-    decodeGridValues(unpredictedContextModel, decoder, [decoded], 0, parameters);
+    decodeGridValues(version1, decoder, [decoded], 0, parameters);
     expect(decoded.values).toEqual(grid.values);
-    expect(unpredictedContextModel.gridParameterBits()).toBe(linearContextModel.gridParameterBits() - 24);
-    expect(() => unpredictedContextModel.writeGridParameters(new RangeEncoder(), fitted.parameters)).toThrow(RangeError);
+    expect(version1.gridParameterBits()).toBe(linearContextModel.gridParameterBits() - 24);
+    expect(() => version1.writeGridParameters(new RangeEncoder(), fitted.parameters)).toThrow(RangeError);
   });
 
   it('gives the WebAssembly kernel the context rule as a table', () => {
     // Cell (1, 1) of a 3 x 2 grid whose only non-zero neighbour is its top-left: activity = that value.
+    const table = contextOfActivityTable();
     for (let activity = 0; activity < 100; activity++) {
       const values = Int32Array.from([activity, 0, 0, 0, 0, 0]);
-      expect(CONTEXT_OF_ACTIVITY[Math.min(activity, CONTEXT_OF_ACTIVITY.length - 1)]).toBe(latentContext(values, 3, 1, 1));
+      expect(table[Math.min(activity, table.length - 1)]).toBe(latentContext(values, 3, 1, 1));
     }
   });
 });

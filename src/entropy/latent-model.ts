@@ -65,15 +65,22 @@ export interface RateBits {
   roundedBits: number;
 }
 
-/** P: a grid's parameters, coded in the payload before the grid's values. */
-export interface LatentEntropyModel<P> {
+/**
+ * What coding takes of a latent entropy model, and all that a decoder does: kept apart so that
+ * decoders (the browser's too) carry none of the training's code. P: a grid's parameters, coded in
+ * the payload before the grid's values.
+ */
+export interface LatentCoding<P> {
   /** Bits of a used grid's parameters in the payload. */
   gridParameterBits(parameters: P): number;
   writeGridParameters(encoder: RangeEncoder, parameters: P): void;
   readGridParameters(decoder: RangeDecoder): P;
   /** The cells of grids[level] under `parameters`; coarser grids are complete, this one filled in raster order. */
   distributions(grids: readonly LatentGrid[], level: number, parameters: P): CellDistributions;
+}
 
+/** The whole model: its coding, and the training-time side of it. */
+export interface LatentEntropyModel<P> extends LatentCoding<P> {
   /**
    * The real-valued twins of the parameters the training adjusts, for `levels` grids, at their
    * starting values, in the order accumulateRate takes them.
@@ -110,7 +117,7 @@ export function meanOffset(meanSixteenths: number, centre: number): number {
 // its scale index and mean offset (spec 6.3).
 
 /** Codes the values of grids[level] (its parameters are coded separately, before them). */
-export function encodeGridValues<P>(model: LatentEntropyModel<P>, encoder: RangeEncoder, grids: readonly LatentGrid[], level: number, parameters: P): void {
+export function encodeGridValues<P>(model: LatentCoding<P>, encoder: RangeEncoder, grids: readonly LatentGrid[], level: number, parameters: P): void {
   const { width, height, values } = grids[level];
   const distributions = model.distributions(grids, level, parameters);
   const cell: CellDistribution = { meanSixteenths: 0, scaleIndex: 0 };
@@ -124,7 +131,7 @@ export function encodeGridValues<P>(model: LatentEntropyModel<P>, encoder: Range
 }
 
 /** Decodes the values of grids[level] into it; throws EntropyError on a value out of range. */
-export function decodeGridValues<P>(model: LatentEntropyModel<P>, decoder: RangeDecoder, grids: readonly LatentGrid[], level: number, parameters: P): void {
+export function decodeGridValues<P>(model: LatentCoding<P>, decoder: RangeDecoder, grids: readonly LatentGrid[], level: number, parameters: P): void {
   const { width, height, values } = grids[level];
   const distributions = model.distributions(grids, level, parameters);
   const cell: CellDistribution = { meanSixteenths: 0, scaleIndex: 0 };
@@ -140,7 +147,7 @@ export function decodeGridValues<P>(model: LatentEntropyModel<P>, decoder: Range
 }
 
 /** Bits the values of grids[level] take when coded (their parameters not included). */
-export function gridValueBits<P>(model: LatentEntropyModel<P>, grids: readonly LatentGrid[], level: number, parameters: P): number {
+export function gridValueBits<P>(model: LatentCoding<P>, grids: readonly LatentGrid[], level: number, parameters: P): number {
   const { width, height, values } = grids[level];
   const distributions = model.distributions(grids, level, parameters);
   const cell: CellDistribution = { meanSixteenths: 0, scaleIndex: 0 };

@@ -16,6 +16,7 @@ import { MEAN_OFFSETS, SCALE_INDEX_BITS, bestScaleForHistogram, histogramKey } f
 import {
   CellDistribution,
   CellDistributions,
+  LatentCoding,
   LatentEntropyModel,
   LatentGrid,
   RateBits,
@@ -42,7 +43,9 @@ function contextOfActivity(activity: number): number {
  * The context of every activity from 0 to one above the last limit, which every larger activity
  * shares: the rule as a table, for the WebAssembly rate kernel.
  */
-export const CONTEXT_OF_ACTIVITY = Uint8Array.from({ length: ACTIVITY_LIMITS[ACTIVITY_LIMITS.length - 1] + 2 }, (_, a) => contextOfActivity(a));
+export function contextOfActivityTable(): Uint8Array {
+  return Uint8Array.from({ length: ACTIVITY_LIMITS[ACTIVITY_LIMITS.length - 1] + 2 }, (_, a) => contextOfActivity(a));
+}
 
 /** Context of cell (x, y) of a grid `width` wide, from integer values already known before it. */
 export function latentContext(values: Int32Array, width: number, x: number, y: number): number {
@@ -92,16 +95,8 @@ export function quantizeCoefficient(coefficient: number): number {
   return Math.min(MAX_COEFFICIENT, Math.max(MIN_COEFFICIENT, Math.round(coefficient * COEFFICIENT_DENOMINATOR)));
 }
 
-// Training-time parameters: ln(Laplace scale) per (level, context) and real-valued coefficients
-// per (level, tap), kept within the range of the coded scale indices and coefficients.
-
-const MIN_LOG_SCALE = Math.log(2 ** -6);
-const MAX_LOG_SCALE = Math.log(2 ** 9.75);
-const INITIAL_LOG_SCALE = Math.log(0.5);
 /** Least-squares fits on trained Kodak latents came out near these (left, top, top-left, top-right). */
 const INITIAL_PREDICTOR = [0.35, 0.5, 0, 0.1];
-const MIN_PREDICTOR = MIN_COEFFICIENT / COEFFICIENT_DENOMINATOR;
-const MAX_PREDICTOR = MAX_COEFFICIENT / COEFFICIENT_DENOMINATOR;
 
 export interface LinearGridParameters {
   /** The prediction coefficients in sixteenths, PREDICTION_TAPS of them. */
@@ -110,7 +105,8 @@ export interface LinearGridParameters {
   scaleIndices: number[];
 }
 
-export class LinearContextModel implements LatentEntropyModel<LinearGridParameters> {
+/** The model's coding: the parameters' syntax and the cells' distributions (spec 6.1 - 6.3). */
+export class LinearContextCoding implements LatentCoding<LinearGridParameters> {
   /** @param codedCoefficients false for format version 1: no coefficients in the payload, all 0. */
   constructor(private readonly codedCoefficients: boolean) {}
 
@@ -137,6 +133,10 @@ export class LinearContextModel implements LatentEntropyModel<LinearGridParamete
     return new LinearCells(grids[level], parameters);
   }
 
+}
+
+/** The whole model: its coding, the fitting of its parameters and its training-time rate. */
+export class LinearContextModel extends LinearContextCoding implements LatentEntropyModel<LinearGridParameters> {
   /**
    * The parameters under which a grid's values cost the fewest bits, and those bits: each
    * context's best scale index for the coefficients `start`, or with `refine`, for coefficients
@@ -181,17 +181,21 @@ export class LinearContextModel implements LatentEntropyModel<LinearGridParamete
     return { parameters: { coefficients, scaleIndices: best.scaleIndices }, bits: best.bits };
   }
 
-  /** [ln(scale) per (level, context), coefficients per (level, tap)]. */
+  /** [ln(Laplace scale) per (level, context), real-valued coefficients per (level, tap)]. */
   initialTrainingParameters(levels: number): Float32Array[] {
-    const logScales = new Float32Array(levels * CONTEXT_COUNT).fill(INITIAL_LOG_SCALE);
+    const logScales = new Float32Array(levels * CONTEXT_COUNT).fill(Math.log(0.5));
     const predictors = new Float32Array(levels * PREDICTION_TAPS);
     for (let l = 0; l < levels; l++) predictors.set(INITIAL_PREDICTOR, l * PREDICTION_TAPS);
     return [logScales, predictors];
   }
 
+  /** Within the scales of scale indices 0 .. 63 and the coefficients' range. */
   clampTrainingParameters([logScales, predictors]: readonly Float32Array[]): void {
-    for (let i = 0; i < logScales.length; i++) logScales[i] = Math.min(MAX_LOG_SCALE, Math.max(MIN_LOG_SCALE, logScales[i]));
-    for (let i = 0; i < predictors.length; i++) predictors[i] = Math.min(MAX_PREDICTOR, Math.max(MIN_PREDICTOR, predictors[i]));
+    // Here rather than module constants: a decoder's bundle then leaves them out with the training.
+    const [minLogScale, maxLogScale] = [Math.log(2 ** -6), Math.log(2 ** 9.75)];
+    const [minPredictor, maxPredictor] = [MIN_COEFFICIENT / COEFFICIENT_DENOMINATOR, MAX_COEFFICIENT / COEFFICIENT_DENOMINATOR];
+    for (let i = 0; i < logScales.length; i++) logScales[i] = Math.min(maxLogScale, Math.max(minLogScale, logScales[i]));
+    for (let i = 0; i < predictors.length; i++) predictors[i] = Math.min(maxPredictor, Math.max(minPredictor, predictors[i]));
   }
 
   /** The trained coefficients of grid `level`, rounded to what the format stores: where fitGrid starts. */
@@ -277,7 +281,5 @@ class LinearCells implements CellDistributions {
   }
 }
 
-/** Format version 2's model. */
-export const linearContextModel = new LinearContextModel(true);
-/** Format version 1's: the same contexts, without prediction. */
-export const unpredictedContextModel = new LinearContextModel(false);
+/** Format version 2's model (version 1's coding is LinearContextCoding without coded coefficients). */
+export const linearContextModel = /* @__PURE__ */ new LinearContextModel(true);

@@ -8,14 +8,8 @@
 import { FORMAT_VERSION } from './container.js';
 import { RangeDecoder, RangeEncoder } from '../entropy/range-coder.js';
 import { SCALE_INDEX_BITS, decodeLaplace, encodeLaplace, laplaceCost, laplaceTable } from '../entropy/laplace.js';
-import {
-  LatentEntropyModel,
-  LatentGrid,
-  decodeGridValues,
-  encodeGridValues,
-  gridValueBits as latentGridValueBits,
-} from '../entropy/latent-model.js';
-import { LinearGridParameters, linearContextModel, unpredictedContextModel } from '../entropy/linear-context-model.js';
+import { LatentCoding, LatentGrid, decodeGridValues, encodeGridValues, gridValueBits as latentGridValueBits } from '../entropy/latent-model.js';
+import { LinearContextCoding, LinearGridParameters } from '../entropy/linear-context-model.js';
 import { GridSize } from './geometry.js';
 import { LayerShape } from './network.js';
 
@@ -50,9 +44,12 @@ export interface QuantizedModel {
   grids: QuantizedGrid[];
 }
 
-/** The latent entropy model of a format version: version 1 had no prediction coefficients. */
-function latentModel(version: number): LatentEntropyModel<LinearGridParameters> {
-  return version >= 2 ? linearContextModel : unpredictedContextModel;
+/** The coding of the latent entropy model of versions 2 and 1 (which had no prediction coefficients). */
+const PREDICTED_LATENTS = new LinearContextCoding(true);
+const UNPREDICTED_LATENTS = new LinearContextCoding(false);
+
+function latentCoding(version: number): LatentCoding<LinearGridParameters> {
+  return version >= 2 ? PREDICTED_LATENTS : UNPREDICTED_LATENTS;
 }
 
 /** A used grid's entropy parameters; null for an unused grid. */
@@ -72,7 +69,7 @@ export function encodePayload(model: QuantizedModel, grids: readonly GridSize[])
     encodeTensor(encoder, layer.weights);
     encodeTensor(encoder, layer.biases);
   }
-  const entropy = latentModel(FORMAT_VERSION);
+  const entropy = latentCoding(FORMAT_VERSION);
   const latents = latentGrids(model.grids, grids);
   for (let level = grids.length - 1; level >= 0; level--) {
     const parameters = gridParameters(model.grids[level]);
@@ -94,14 +91,14 @@ export function encodeTensor(encoder: RangeEncoder, tensor: QuantizedTensor): vo
 /** Bits of a grid's fields before its values: the used flag and its entropy parameters. */
 export function gridSideBits(grid: QuantizedGrid, version = FORMAT_VERSION): number {
   const parameters = gridParameters(grid);
-  return 1 + (parameters ? latentModel(version).gridParameterBits(parameters) : 0);
+  return 1 + (parameters ? latentCoding(version).gridParameterBits(parameters) : 0);
 }
 
 /** Bits the grid's values take under its own entropy parameters (0 for an unused grid). */
 export function gridValueBits(grid: QuantizedGrid, size: GridSize, version = FORMAT_VERSION): number {
   const parameters = gridParameters(grid);
   if (!parameters) return 0;
-  return latentGridValueBits(latentModel(version), [{ width: size.width, height: size.height, values: grid.values }], 0, parameters);
+  return latentGridValueBits(latentCoding(version), [{ width: size.width, height: size.height, values: grid.values }], 0, parameters);
 }
 
 /** Bits the tensor's values take under a scale index (the encoder's choice of scale). */
@@ -130,7 +127,7 @@ export function decodePayload(
     weights: decodeTensor(decoder, shape.inputs * shape.outputs),
     biases: decodeTensor(decoder, shape.outputs),
   }));
-  const entropy = latentModel(version);
+  const entropy = latentCoding(version);
   const latents = grids.map(({ width, height }) => ({ width, height, values: new Int32Array(width * height) }));
   const decodedGrids: QuantizedGrid[] = new Array(grids.length);
   for (let level = grids.length - 1; level >= 0; level--) {

@@ -7,7 +7,7 @@
  */
 import { RATE_TABLE_STRIDE } from '../entropy/kernel-constants.js';
 import { RateBits } from '../entropy/latent-model.js';
-import { CONTEXT_COUNT, CONTEXT_OF_ACTIVITY, PREDICTION_TAPS } from '../entropy/linear-context-model.js';
+import { CONTEXT_COUNT, PREDICTION_TAPS, contextOfActivityTable } from '../entropy/linear-context-model.js';
 import { contextLaplace } from '../entropy/rate.js';
 import { GridSize } from '../format/geometry.js';
 import { KernelExports, MemoryPlan, instantiateKernels } from './wasm-module.js';
@@ -56,12 +56,13 @@ export class WasmLatentKernel implements LatentKernel {
     at[Slot.PredictorGrad] = plan.reserve(tapCount * F64);
     at[Slot.Bits] = plan.reserve(2 * F64);
     at[Slot.RateTable] = plan.reserve(contextCount * RATE_TABLE_STRIDE * F64);
-    at[Slot.ContextOfActivity] = plan.reserve(CONTEXT_OF_ACTIVITY.length);
+    const contextOfActivity = contextOfActivityTable();
+    at[Slot.ContextOfActivity] = plan.reserve(contextOfActivity.length);
     // Committed once: growing the memory later would detach the views handed out below.
     const buffer = plan.commit();
     at[Slot.Levels] = grids.length;
-    at[Slot.LastActivity] = CONTEXT_OF_ACTIVITY.length - 1;
-    new Uint8Array(buffer, at[Slot.ContextOfActivity], CONTEXT_OF_ACTIVITY.length).set(CONTEXT_OF_ACTIVITY);
+    at[Slot.LastActivity] = contextOfActivity.length - 1;
+    new Uint8Array(buffer, at[Slot.ContextOfActivity], contextOfActivity.length).set(contextOfActivity);
     grids.forEach((g, l) => at.set([g.width, g.height], Slot.Grids + 2 * l));
     new Int32Array(buffer, this.table, tableLength).set(at);
 
