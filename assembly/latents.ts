@@ -1,13 +1,17 @@
 /**
  * The trainer's per-latent work in WebAssembly: the quantization proxy, the rate pass (with the
  * latents' contexts) and the latents' Adam update. The same computation as the reference,
- * src/kernels/latents.ts, in the same order (float64; the host tabulates the rate's exp and log).
+ * src/kernels/latents.ts, in the same order (float64). The entropy model it implements is
+ * src/entropy/linear-context-model.ts: its sizes are compiled in from src/entropy/kernel-constants.ts,
+ * its tables (the context of each activity, the Laplace constants and the rate table, whose exp
+ * and log the host evaluates) come from the host.
  *
  * The host (src/kernels/latents-wasm.ts) lays out every array in linear memory and
  * describes the layout in a table of i32 fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
 import { address, field } from './layout';
 import { LatentSlot } from '../src/kernels/wasm-layout';
+import { CONTEXT_COUNT, PREDICTION_TAPS, RATE_TABLE_STEPS, RATE_TABLE_STRIDE } from '../src/entropy/kernel-constants';
 
 // Layout table slots (src/kernels/wasm-layout.ts).
 const LEVELS = LatentSlot.Levels;
@@ -24,13 +28,10 @@ const SCALE_GRAD = LatentSlot.ScaleGrad;
 const PREDICTOR_GRAD = LatentSlot.PredictorGrad;
 const BITS = LatentSlot.Bits;
 const RATE_TABLE = LatentSlot.RateTable;
+const CONTEXT_OF_ACTIVITY = LatentSlot.ContextOfActivity;
+const LAST_ACTIVITY = LatentSlot.LastActivity;
 const GRIDS = LatentSlot.Grids;
 
-const CONTEXT_COUNT = 6;
-/** src/entropy/rate.ts: the table spans |value| in [0, 1/2] in this many steps. */
-const RATE_TABLE_STEPS = 256;
-const RATE_TABLE_STRIDE = 3 * (RATE_TABLE_STEPS + 1);
-const PREDICTION_TAPS = 4;
 const ADAM_BETA1: f64 = 0.9;
 const ADAM_BETA2: f64 = 0.999;
 const ADAM_EPSILON: f64 = 1e-8;
@@ -39,16 +40,6 @@ const ADAM_EPSILON: f64 = 1e-8;
   let count = 0;
   for (let l = 0; l < field(layout, LEVELS); l++) count += field(layout, GRIDS + 2 * l) * field(layout, GRIDS + 2 * l + 1);
   return count;
-}
-
-/** src/entropy/latent-context.ts: the context from the activity of the rounded causal neighbours. */
-@inline function contextOfActivity(activity: i32): u8 {
-  if (activity <= 0) return 0;
-  if (activity <= 2) return 1;
-  if (activity <= 5) return 2;
-  if (activity <= 10) return 3;
-  if (activity <= 20) return 4;
-  return 5;
 }
 
 @inline function roundedAt(rounded: usize, i: i32): i32 {
@@ -130,6 +121,8 @@ export function latentRate(layout: usize, weight: f64, expected: bool): void {
   const scaleGrad = address(layout, SCALE_GRAD);
   const predictorGrad = address(layout, PREDICTOR_GRAD);
   const rateTable = address(layout, RATE_TABLE);
+  const contextOfActivity = address(layout, CONTEXT_OF_ACTIVITY);
+  const lastActivity = field(layout, LAST_ACTIVITY);
   let proxyBits: f64 = 0;
   let roundedBits: f64 = 0;
   // Rounded latents come in long runs of one value (mostly zeros beside zeros) under one context:
@@ -163,8 +156,9 @@ export function latentRate(layout: usize, weight: f64, expected: bool): void {
         const topLeft = y > 0 && hasLeft ? roundedAt(rounded, i - width - 1) : 0;
         const topRight = y > 0 && hasRight ? roundedAt(rounded, i - width + 1) : 0;
         const mean = cLeft * <f64>left + cTop * <f64>top + cTopLeft * <f64>topLeft + cTopRight * <f64>topRight;
-        // The context from the same neighbours (src/entropy/latent-context.ts; missing ones count 0).
-        const k = <usize>contextOfActivity(2 * abs(left) + 2 * abs(top) + abs(topLeft) + abs(topRight));
+        // The context from the same neighbours' activity (missing ones count 0), looked up in the host's table.
+        const activity = min(2 * abs(left) + 2 * abs(top) + abs(topLeft) + abs(topRight), lastActivity);
+        const k = <usize>load<u8>(contextOfActivity + <usize>activity);
         const constants = levelLaplace + k * 24;
         const inverseScale = load<f64>(constants);
         const tailRatio = load<f64>(constants, 8);

@@ -3,15 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { selectedKernel } from '../src/kernels/select.js';
 import { encode } from '../src/encoder/encode.js';
 import { RasterImage } from '../src/image/io.js';
-import { CONTEXT_COUNT } from '../src/entropy/latent-context.js';
-import { PREDICTION_TAPS } from '../src/entropy/latent-prediction.js';
+import { CONTEXT_COUNT, PREDICTION_TAPS, latentContexts } from '../src/entropy/linear-context-model.js';
 import { gridSizes } from '../src/format/geometry.js';
 import { Parameter, adamStep } from '../src/optimizer/adam.js';
 import { LatentKernel, QuantizationProxy, ReferenceLatentKernel } from '../src/kernels/latents.js';
 import { Random } from '../src/optimizer/random.js';
 import { WasmLatentKernel } from '../src/kernels/latents-wasm.js';
 import { RateTerms, contextLaplace, laplaceBinRate } from '../src/entropy/rate.js';
-import { latentContexts } from '../src/entropy/latent-context.js';
 
 const grids = gridSizes(45, 31, 5);
 const LEARNING_RATE_SCALE = 6;

@@ -5,7 +5,7 @@ import type { RasterImage } from '../image/raster.js';
 import { CoordinateMlpModel, QuantizedCoordinateMlp } from '../kinds/coordinate-mlp/model.js';
 import { DecodedModel, decodeModel, modelRenderer } from '../kinds/index.js';
 import { Model } from '../kinds/latent-grid/model.js';
-import { PayloadError, QuantizedModel } from '../format/payload.js';
+import { QuantizedModel } from '../format/payload.js';
 
 /** The largest output side the decoder renders. */
 export const MAX_OUTPUT_SIDE = 65536;
@@ -111,7 +111,7 @@ function payloadDecoded<T>(decodePayloadData: () => T): T {
   try {
     return decodePayloadData();
   } catch (error) {
-    if (error instanceof PayloadError || error instanceof EntropyError) throw new NnimgDecodeError(error.message);
+    if (error instanceof EntropyError) throw new NnimgDecodeError(error.message);
     throw error;
   }
 }

@@ -3,14 +3,7 @@
  * Adam on distortion + lambda * rate, under a quantization proxy (uniform noise, or rounding with
  * straight-through gradients).
  */
-import { CONTEXT_COUNT } from '../entropy/latent-context.js';
-import {
-  COEFFICIENT_DENOMINATOR,
-  MAX_COEFFICIENT,
-  MIN_COEFFICIENT,
-  PREDICTION_TAPS,
-  quantizeCoefficient,
-} from '../entropy/latent-prediction.js';
+import { linearContextModel } from '../entropy/linear-context-model.js';
 import { GridSize, axisTaps, gridSizes } from '../format/geometry.js';
 import { LayerShape, layerShapes } from '../format/network.js';
 import { KernelName } from '../kernels/select.js';
@@ -48,14 +41,6 @@ export interface IterationResult {
   roundedLatentBits: number;
 }
 
-/** Laplace scales are kept within the range the format can express. */
-const MIN_LOG_SCALE = Math.log(2 ** -6);
-const MAX_LOG_SCALE = Math.log(2 ** 9.75);
-const INITIAL_LOG_SCALE = Math.log(0.5);
-/** Least-squares fits on trained Kodak latents came out near these (left, top, top-left, top-right). */
-const INITIAL_PREDICTOR = [0.35, 0.5, 0, 0.1];
-const MIN_PREDICTOR = MIN_COEFFICIENT / COEFFICIENT_DENOMINATOR;
-const MAX_PREDICTOR = MAX_COEFFICIENT / COEFFICIENT_DENOMINATOR;
 const SCALE_LEARNING_RATE_SCALE = 5;
 /** Latents must travel several units in a few hundred steps, further than the network's weights. */
 const LATENT_LEARNING_RATE_SCALE = 6;
@@ -81,7 +66,7 @@ export class Trainer {
   /** ln(Laplace scale) per (level, context). */
   readonly logScales: Float32Array;
   /**
-   * Prediction coefficients per (level, tap), taps as in latent-prediction.ts; real-valued here,
+   * Prediction coefficients per (level, tap), taps as in linear-context-model.ts; real-valued here,
    * rounded to sixteenths by the encoder. Latents are coded as differences from the prediction.
    */
   readonly predictors: Float32Array;
@@ -138,9 +123,7 @@ export class Trainer {
       const spread = Math.sqrt(2 / s.inputs) * (k === this.shapes.length - 1 ? 0.1 : 0.5);
       for (let i = 0; i < s.inputs * s.outputs; i++) this.weights[w++] = spread * this.random.normal();
     });
-    this.logScales = new Float32Array(levels * CONTEXT_COUNT).fill(INITIAL_LOG_SCALE);
-    this.predictors = new Float32Array(levels * PREDICTION_TAPS);
-    for (let l = 0; l < levels; l++) this.predictors.set(INITIAL_PREDICTOR, l * PREDICTION_TAPS);
+    [this.logScales, this.predictors] = linearContextModel.initialTrainingParameters(levels);
     // The entropy model has few parameters and must follow the latents quickly.
     this.scaleParam = new Parameter(this.logScales, SCALE_LEARNING_RATE_SCALE);
     const weightParam = new Parameter(this.weights);
@@ -221,7 +204,7 @@ export class Trainer {
 
   /** The trained prediction coefficients per level, rounded to what the format stores. */
   quantizedPredictors(): number[][] {
-    return this.grids.map((_, l) => Array.from(this.predictors.subarray(l * PREDICTION_TAPS, (l + 1) * PREDICTION_TAPS), quantizeCoefficient));
+    return this.grids.map((_, l) => linearContextModel.trainedCoefficients(this.predictors, l));
   }
 
   /** The mean of each channel of the target image, in [0, 1]. */
@@ -274,11 +257,6 @@ export class Trainer {
     const step = adamStep(++this.adamSteps, learningRate);
     for (const p of this.params) adamUpdate(p, step);
     this.latentKernel.adamUpdate(step);
-    for (let i = 0; i < this.logScales.length; i++) {
-      this.logScales[i] = Math.min(MAX_LOG_SCALE, Math.max(MIN_LOG_SCALE, this.logScales[i]));
-    }
-    for (let i = 0; i < this.predictors.length; i++) {
-      this.predictors[i] = Math.min(MAX_PREDICTOR, Math.max(MIN_PREDICTOR, this.predictors[i]));
-    }
+    linearContextModel.clampTrainingParameters([this.logScales, this.predictors]);
   }
 }

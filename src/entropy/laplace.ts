@@ -112,6 +112,29 @@ export function laplaceCost(value: number, table: LaplaceTable): number {
   return table.bits[2 * m + 1] + gammaBits(escapeExcess(value, table) + 1) + 1;
 }
 
+/** The key of a (value, mean offset) pair in a histogram for bestScaleForHistogram. */
+export function histogramKey(value: number, offset: number): number {
+  return value * MEAN_OFFSETS + offset;
+}
+
+/**
+ * The scale index under which a histogram costs the fewest bits, and that cost (encoder side only):
+ * keys are histogramKey(value relative to its centre, mean offset -8 .. 7), counts how often each occurs.
+ */
+export function bestScaleForHistogram(histogram: Map<number, number>): { scaleIndex: number; bits: number } {
+  const entries = Array.from(histogram, ([key, count]) => {
+    const value = Math.round(key / MEAN_OFFSETS);
+    return { value, offset: key - value * MEAN_OFFSETS, count };
+  });
+  let best = { scaleIndex: 0, bits: Infinity };
+  for (let s = 0; s < SCALE_INDEX_COUNT; s++) {
+    let bits = 0;
+    for (const { value, offset, count } of entries) bits += count * laplaceCost(value, laplaceTable(s, offset));
+    if (bits < best.bits) best = { scaleIndex: s, bits };
+  }
+  return best;
+}
+
 export function encodeLaplace(encoder: RangeEncoder, value: number, table: LaplaceTable): void {
   const m = table.maxMagnitude;
   const c = table.cumulative;

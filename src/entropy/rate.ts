@@ -1,8 +1,10 @@
 /**
  * The differentiable rate proxy: bits of a latent value under the context's Laplace
  * distribution, integrated over its quantization bin, P(y) = F(y + 1/2) - F(y - 1/2),
- * with the derivative with respect to y and to s = ln(scale).
+ * with the derivative with respect to y and to s = ln(scale). Any latent model whose cells are
+ * Laplace-distributed trains on it (linear-context-model.ts).
  */
+import { RATE_TABLE_STEPS, RATE_TABLE_STRIDE } from './kernel-constants.js';
 
 const LN2 = Math.LN2;
 
@@ -40,11 +42,6 @@ export function laplaceBinRate(value: number, scale: number, tailRatio: number, 
   out.dBitsdValue = -dPdy / (p * LN2);
   out.dBitsdLogScale = -dPds / (p * LN2);
 }
-
-/** The rate table spans |value| from 0 to 1/2 in this many equal steps. */
-export const RATE_TABLE_STEPS = 256;
-/** Per context: (bits, dBits/d|value|, dBits/dLogScale) at each of the RATE_TABLE_STEPS + 1 points. */
-export const RATE_TABLE_STRIDE = 3 * (RATE_TABLE_STEPS + 1);
 
 /** Per-context constants of laplaceBinRate: the scale, its tail ratio and log gap, from ln(scale). */
 export interface ContextLaplace {

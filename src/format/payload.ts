@@ -1,29 +1,15 @@
 /**
  * The payload: every quantized parameter of the model, range coded. Layout (spec/nnimg.md, "Payload"):
  * latent step index; per layer the weights then the biases, each as (step exponent, scale index,
- * values); then per latent grid, coarsest first, a used flag, its prediction coefficients, its
- * context scale indices and its values in raster order, each under a Laplace centred on its prediction.
+ * values); then per latent grid, coarsest first, a used flag, the grid's entropy parameters and
+ * its values in raster order, both as the latent entropy model of the format version codes them
+ * (src/entropy/linear-context-model.ts).
  */
 import { FORMAT_VERSION } from './container.js';
 import { RangeDecoder, RangeEncoder } from '../entropy/range-coder.js';
-import {
-  SCALE_INDEX_BITS,
-  decodeLaplace,
-  encodeLaplace,
-  LaplaceTable,
-  laplaceCost,
-  laplaceTable,
-} from '../entropy/laplace.js';
-import { CONTEXT_COUNT, latentContext } from '../entropy/latent-context.js';
-import {
-  COEFFICIENT_BITS,
-  MAX_LATENT_MAGNITUDE,
-  MIN_COEFFICIENT,
-  PREDICTION_TAPS,
-  meanCentre,
-  meanOffset,
-  predictedMean,
-} from '../entropy/latent-prediction.js';
+import { SCALE_INDEX_BITS, decodeLaplace, encodeLaplace, laplaceCost, laplaceTable } from '../entropy/laplace.js';
+import { LatentCoding, LatentGrid, decodeGridValues, encodeGridValues, gridValueBits as latentGridValueBits } from '../entropy/latent-model.js';
+import { LinearContextCoding, LinearGridParameters } from '../entropy/linear-context-model.js';
 import { GridSize } from './geometry.js';
 import { LayerShape } from './network.js';
 
@@ -40,7 +26,7 @@ export interface QuantizedTensor {
 export interface QuantizedGrid {
   /** One Laplace scale index per context; null when every value of the grid is zero. */
   scaleIndices: number[] | null;
-  /** The prediction coefficients (latent-prediction.ts) in sixteenths; null when the grid is unused. */
+  /** The prediction coefficients (linear-context-model.ts) in sixteenths; null when the grid is unused. */
   coefficients: number[] | null;
   values: Int32Array;
 }
@@ -58,6 +44,24 @@ export interface QuantizedModel {
   grids: QuantizedGrid[];
 }
 
+/** The coding of the latent entropy model of versions 2 and 1 (which had no prediction coefficients). */
+const PREDICTED_LATENTS = new LinearContextCoding(true);
+const UNPREDICTED_LATENTS = new LinearContextCoding(false);
+
+function latentCoding(version: number): LatentCoding<LinearGridParameters> {
+  return version >= 2 ? PREDICTED_LATENTS : UNPREDICTED_LATENTS;
+}
+
+/** A used grid's entropy parameters; null for an unused grid. */
+function gridParameters({ scaleIndices, coefficients }: QuantizedGrid): LinearGridParameters | null {
+  return scaleIndices && coefficients ? { coefficients, scaleIndices } : null;
+}
+
+/** The grids' values with their sizes, as the entropy model sees them. */
+function latentGrids(grids: readonly QuantizedGrid[], sizes: readonly GridSize[]): LatentGrid[] {
+  return sizes.map(({ width, height }, level) => ({ width, height, values: grids[level].values }));
+}
+
 export function encodePayload(model: QuantizedModel, grids: readonly GridSize[]): Uint8Array {
   const encoder = new RangeEncoder();
   encoder.encodeBits(model.latentStepIndex, LATENT_STEP_BITS);
@@ -65,8 +69,14 @@ export function encodePayload(model: QuantizedModel, grids: readonly GridSize[])
     encodeTensor(encoder, layer.weights);
     encodeTensor(encoder, layer.biases);
   }
+  const entropy = latentCoding(FORMAT_VERSION);
+  const latents = latentGrids(model.grids, grids);
   for (let level = grids.length - 1; level >= 0; level--) {
-    encodeGrid(encoder, model.grids[level], grids[level]);
+    const parameters = gridParameters(model.grids[level]);
+    encoder.encodeBits(parameters ? 1 : 0, 1);
+    if (!parameters) continue;
+    entropy.writeGridParameters(encoder, parameters);
+    encodeGridValues(entropy, encoder, latents, level, parameters);
   }
   return encoder.finish();
 }
@@ -78,67 +88,17 @@ export function encodeTensor(encoder: RangeEncoder, tensor: QuantizedTensor): vo
   for (const v of tensor.values) encodeLaplace(encoder, v, table);
 }
 
-function encodeGrid(encoder: RangeEncoder, grid: QuantizedGrid, size: GridSize): void {
-  const { scaleIndices, coefficients, values } = grid;
-  encoder.encodeBits(scaleIndices && coefficients ? 1 : 0, 1);
-  if (!scaleIndices || !coefficients) return;
-  for (const c of coefficients) encoder.encodeBits(c - MIN_COEFFICIENT, COEFFICIENT_BITS);
-  for (const s of scaleIndices) encoder.encodeBits(s, SCALE_INDEX_BITS);
-  const cell: CellCoding = { centre: 0, table: laplaceTable(0) };
-  for (let y = 0; y < size.height; y++) {
-    for (let x = 0; x < size.width; x++) {
-      codingOfCell(values, size.width, x, y, scaleIndices, coefficients, cell);
-      encodeLaplace(encoder, values[y * size.width + x] - cell.centre, cell.table);
-    }
-  }
-}
-
-interface CellCoding {
-  /** The value is coded as its difference from this integer... */
-  centre: number;
-  /** ...under this table. */
-  table: LaplaceTable;
-}
-
-/** How cell (x, y) is coded, from the values before it: spec/nnimg.md, 6.2 and 6.3. */
-function codingOfCell(
-  values: Int32Array,
-  width: number,
-  x: number,
-  y: number,
-  scaleIndices: readonly number[],
-  coefficients: readonly number[],
-  out: CellCoding,
-): void {
-  const mean = predictedMean(values, width, x, y, coefficients);
-  out.centre = meanCentre(mean);
-  out.table = laplaceTable(scaleIndices[latentContext(values, width, x, y)], meanOffset(mean, out.centre));
-}
-
-/** Whether files of a format version carry prediction coefficients (version 1 did not). */
-function hasLatentPrediction(version: number): boolean {
-  return version >= 2;
-}
-
-/** Bits of a grid's fields before its values: the used flag, coefficients, scale indices. */
+/** Bits of a grid's fields before its values: the used flag and its entropy parameters. */
 export function gridSideBits(grid: QuantizedGrid, version = FORMAT_VERSION): number {
-  if (!grid.scaleIndices) return 1;
-  return 1 + (hasLatentPrediction(version) ? PREDICTION_TAPS * COEFFICIENT_BITS : 0) + CONTEXT_COUNT * SCALE_INDEX_BITS;
+  const parameters = gridParameters(grid);
+  return 1 + (parameters ? latentCoding(version).gridParameterBits(parameters) : 0);
 }
 
-/** Bits the grid's values take under its own entropy model (0 for an unused grid). */
-export function gridValueBits(grid: QuantizedGrid, size: GridSize): number {
-  const { scaleIndices, coefficients, values } = grid;
-  if (!scaleIndices || !coefficients) return 0;
-  const cell: CellCoding = { centre: 0, table: laplaceTable(0) };
-  let bits = 0;
-  for (let y = 0; y < size.height; y++) {
-    for (let x = 0; x < size.width; x++) {
-      codingOfCell(values, size.width, x, y, scaleIndices, coefficients, cell);
-      bits += laplaceCost(values[y * size.width + x] - cell.centre, cell.table);
-    }
-  }
-  return bits;
+/** Bits the grid's values take under its own entropy parameters (0 for an unused grid). */
+export function gridValueBits(grid: QuantizedGrid, size: GridSize, version = FORMAT_VERSION): number {
+  const parameters = gridParameters(grid);
+  if (!parameters) return 0;
+  return latentGridValueBits(latentCoding(version), [{ width: size.width, height: size.height, values: grid.values }], 0, parameters);
 }
 
 /** Bits the tensor's values take under a scale index (the encoder's choice of scale). */
@@ -167,13 +127,21 @@ export function decodePayload(
     weights: decodeTensor(decoder, shape.inputs * shape.outputs),
     biases: decodeTensor(decoder, shape.outputs),
   }));
+  const entropy = latentCoding(version);
+  const latents = grids.map(({ width, height }) => ({ width, height, values: new Int32Array(width * height) }));
   const decodedGrids: QuantizedGrid[] = new Array(grids.length);
-  const predicted = hasLatentPrediction(version);
-  for (let level = grids.length - 1; level >= 0; level--) decodedGrids[level] = decodeGrid(decoder, grids[level], predicted);
+  for (let level = grids.length - 1; level >= 0; level--) {
+    const { values } = latents[level];
+    if (decoder.decodeBits(1) === 0) {
+      decodedGrids[level] = { scaleIndices: null, coefficients: null, values };
+      continue;
+    }
+    const { coefficients, scaleIndices } = entropy.readGridParameters(decoder);
+    decodeGridValues(entropy, decoder, latents, level, { coefficients, scaleIndices });
+    decodedGrids[level] = { scaleIndices, coefficients, values };
+  }
   return { latentStepIndex, layers, grids: decodedGrids };
 }
-
-export class PayloadError extends Error {}
 
 export function decodeTensor(decoder: RangeDecoder, count: number): QuantizedTensor {
   const stepExponent = decoder.decodeBits(STEP_EXPONENT_BITS);
@@ -182,24 +150,4 @@ export function decodeTensor(decoder: RangeDecoder, count: number): QuantizedTen
   const values = new Int32Array(count);
   for (let i = 0; i < count; i++) values[i] = decodeLaplace(decoder, table);
   return { stepExponent, scaleIndex, values };
-}
-
-function decodeGrid(decoder: RangeDecoder, size: GridSize, predicted: boolean): QuantizedGrid {
-  const cellCount = size.width * size.height;
-  if (decoder.decodeBits(1) === 0) return unusedGrid(cellCount);
-  const values = new Int32Array(cellCount);
-  const coefficients: number[] = [];
-  for (let k = 0; k < PREDICTION_TAPS; k++) coefficients.push(predicted ? decoder.decodeBits(COEFFICIENT_BITS) + MIN_COEFFICIENT : 0);
-  const scaleIndices: number[] = [];
-  for (let c = 0; c < CONTEXT_COUNT; c++) scaleIndices.push(decoder.decodeBits(SCALE_INDEX_BITS));
-  const cell: CellCoding = { centre: 0, table: laplaceTable(0) };
-  for (let y = 0; y < size.height; y++) {
-    for (let x = 0; x < size.width; x++) {
-      codingOfCell(values, size.width, x, y, scaleIndices, coefficients, cell);
-      const value = cell.centre + decodeLaplace(decoder, cell.table);
-      if (!(Math.abs(value) <= MAX_LATENT_MAGNITUDE)) throw new PayloadError(`latent value ${value} out of range`);
-      values[y * size.width + x] = value;
-    }
-  }
-  return { scaleIndices, coefficients, values };
 }

@@ -2,16 +2,18 @@
  * The trainer's per-latent work in WebAssembly (assembly/latents.ts), behind the LatentKernel
  * interface of the reference (latents.ts). The latents, their gradient, moments, proxy
  * and rounding live in the instance's memory for the whole training, so nothing per latent
- * is copied. The noise comes from the trainer's seeded generator, continued in the module.
+ * is copied. The noise comes from the trainer's seeded generator, continued in the module. The
+ * entropy model's constants and tables (contexts, scales, rate table) come from src/entropy.
  */
-import { CONTEXT_COUNT } from '../entropy/latent-context.js';
-import { PREDICTION_TAPS } from '../entropy/latent-prediction.js';
+import { RATE_TABLE_STRIDE } from '../entropy/kernel-constants.js';
+import { RateBits } from '../entropy/latent-model.js';
+import { CONTEXT_COUNT, PREDICTION_TAPS, contextOfActivityTable } from '../entropy/linear-context-model.js';
+import { contextLaplace } from '../entropy/rate.js';
 import { GridSize } from '../format/geometry.js';
 import { KernelExports, MemoryPlan, instantiateKernels } from './wasm-module.js';
 import { AdamStep, Parameter, parameterRate } from '../optimizer/adam.js';
-import { LatentKernel, QuantizationProxy, RateBits, latentCount } from './latents.js';
+import { LatentKernel, QuantizationProxy, latentCount } from './latents.js';
 import { Random } from '../optimizer/random.js';
-import { RATE_TABLE_STRIDE, contextLaplace } from '../entropy/rate.js';
 import { LatentSlot as Slot } from './wasm-layout.js';
 
 const F32 = 4;
@@ -54,9 +56,13 @@ export class WasmLatentKernel implements LatentKernel {
     at[Slot.PredictorGrad] = plan.reserve(tapCount * F64);
     at[Slot.Bits] = plan.reserve(2 * F64);
     at[Slot.RateTable] = plan.reserve(contextCount * RATE_TABLE_STRIDE * F64);
+    const contextOfActivity = contextOfActivityTable();
+    at[Slot.ContextOfActivity] = plan.reserve(contextOfActivity.length);
     // Committed once: growing the memory later would detach the views handed out below.
     const buffer = plan.commit();
     at[Slot.Levels] = grids.length;
+    at[Slot.LastActivity] = contextOfActivity.length - 1;
+    new Uint8Array(buffer, at[Slot.ContextOfActivity], contextOfActivity.length).set(contextOfActivity);
     grids.forEach((g, l) => at.set([g.width, g.height], Slot.Grids + 2 * l));
     new Int32Array(buffer, this.table, tableLength).set(at);
 

@@ -106,6 +106,9 @@ export const enum LatentSlot {
   Bits,
   /** f64 rate table per (level, context): (bits, dBits/d|value|, dBits/dLogScale) at RATE_TABLE_STEPS + 1 points. */
   RateTable,
+  /** u8 context of each activity 0 .. LastActivity (src/entropy/linear-context-model.ts); larger ones take LastActivity's. */
+  ContextOfActivity,
+  LastActivity,
   /** i32 width and height of every level's grid. */
   Grids,
 }

@@ -35,7 +35,7 @@ export interface KindFile<K extends ModelKind> extends KindPayload<K> {
 
 /**
  * Entropy-decodes a payload with the syntax of the header's kind (`version`: the file's format
- * version) and dequantizes it. Throws PayloadError or EntropyError on invalid coded data.
+ * version) and dequantizes it. Throws EntropyError on invalid coded data.
  */
 export function decodeModel(header: NnimgHeader, payload: Uint8Array, version: number): DecodedPayload {
   return decodeAs(header.model, header, payload, version);

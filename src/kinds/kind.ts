@@ -33,7 +33,7 @@ export interface KindDefinition<K extends ModelKind> {
   readonly name: K;
   /**
    * Entropy-decodes a payload with this kind's syntax (`version`: the file's format version).
-   * Throws PayloadError or EntropyError on invalid coded data.
+   * Throws EntropyError on invalid coded data.
    */
   decodePayload(header: NnimgHeader, payload: Uint8Array, version: number): QuantizedOf<K>;
   dequantize(header: NnimgHeader, quantized: QuantizedOf<K>): ModelOf<K>;
