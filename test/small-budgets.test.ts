@@ -114,3 +114,22 @@ describe("the encoder's check of its own file", () => {
     expect(checkDecoded(image, flatPsnr(image) - 1, flatPsnr(image))).toEqual([]);
   });
 });
+
+describe('a collapsed training', () => {
+  it('is trained again from the next seed, the better file kept, the same for the same seed', async () => {
+    const { image } = cases[0];
+    // At the smallest file only the mean colour fits: every training collapses, so the retry runs.
+    const minimum = await encode(image, { bytes: 1, iterations: 20, threads: 1 }).then(
+      () => Infinity,
+      (error: { minimumBytes: number }) => error.minimumBytes,
+    );
+    expect(Number.isFinite(minimum)).toBe(true);
+    const first = await encode(image, { bytes: minimum, iterations: 20, threads: 1 });
+    expect(first.iterations).toBeGreaterThanOrEqual(40);
+    expect(first.warnings[0]).toMatch(/the first training \(seed 1\) collapsed to .* dB; trained again with seed 2/);
+    const again = await encode(image, { bytes: minimum, iterations: 20, threads: 1 });
+    expect(Buffer.from(again.file).equals(Buffer.from(first.file))).toBe(true);
+    // A good training is not repeated.
+    for (const c of cases) expect(c.result.iterations).toBeLessThan(2 * ITERATIONS);
+  });
+});

@@ -14,15 +14,21 @@ const QUANTIZATION_LOSS_LIMIT = 3;
  * still the best one found within the budget.
  */
 export function checkDecoded(image: RasterImage, decodedPsnr: number, trainingPsnr: number): string[] {
-  const flat = flatPsnr(image);
-  // A nearly flat image (a flat colour within 30 dB) is rightly rendered nearly flat.
-  if (flat < NEARLY_FLAT && decodedPsnr < flat + COLLAPSE_MARGIN) {
+  if (isCollapse(image, decodedPsnr)) {
+    const flat = flatPsnr(image);
     return [`the file decodes to ${decodedPsnr.toFixed(2)} dB, hardly better than a flat image of the mean colour (${flat.toFixed(2)} dB)`];
   }
   if (decodedPsnr < trainingPsnr - QUANTIZATION_LOSS_LIMIT) {
     return [`the file decodes to ${decodedPsnr.toFixed(2)} dB, far below the ${trainingPsnr.toFixed(2)} dB the training reached`];
   }
   return [];
+}
+
+/** Whether a file decoding to `decodedPsnr` is a collapse: hardly better than a flat image of the mean colour. */
+export function isCollapse(image: RasterImage, decodedPsnr: number): boolean {
+  const flat = flatPsnr(image);
+  // A nearly flat image (a flat colour within 30 dB) is rightly rendered nearly flat.
+  return flat < NEARLY_FLAT && decodedPsnr < flat + COLLAPSE_MARGIN;
 }
 
 /** PSNR of the image every pixel of which is the image's mean colour. */

@@ -12,7 +12,7 @@ import { selectedKernel } from '../kernels/select.js';
 import { encodeLatentGridPayload } from '../kinds/latent-grid/encode.js';
 import { checkThreadCount, defaultThreadCount } from '../threads.js';
 import { FittedModel } from './budget.js';
-import { checkDecoded } from './check.js';
+import { checkDecoded, isCollapse } from './check.js';
 import { CoarseModel, adoptCoarseModel, copyModel, halveImage } from './coarse.js';
 import { RateControl, defaultHidden } from './rate-control.js';
 import { SETTLE_LEARNING_RATE, coarseLearningRateAt, learningRateAt, proxyAt, settleLimit, trainingPlan, weightCheckpoints } from './schedule.js';
@@ -21,7 +21,33 @@ import { previewLatentGrid, snapshotEvery } from './timelapse.js';
 import { IterationResult, TargetImage, Trainer } from './trainer.js';
 import { EncodeOptions, EncodeResult } from './types.js';
 
+/** The seed of the second training after a collapse: the first's plus this. */
+const RETRY_SEED_OFFSET = 1;
+
+/**
+ * Trains and writes the file; when the decoded file is a collapse (no better than a flat image,
+ * check.ts), which some seeds fall into (docs/decisions.md), trains once more from another seed
+ * and keeps the better file. The retry is a function of the input and the seed, so the same
+ * input and seed still give the same file.
+ */
 export async function encodeLatentGrid(image: RasterImage, options: EncodeOptions): Promise<EncodeResult> {
+  const first = await trainAndWrite(image, options);
+  if (!isCollapse(image, first.psnr)) return first;
+  const seed = (options.seed ?? 1) + RETRY_SEED_OFFSET;
+  const done = first.iterations;
+  const second = await trainAndWrite(image, {
+    ...options,
+    seed,
+    // The retry's progress continues the first's count and clock.
+    onProgress: options.onProgress && ((p) => options.onProgress!({ ...p, iteration: p.iteration + done, iterations: p.iterations + done, elapsedSeconds: p.elapsedSeconds + first.seconds })),
+    snapshots: undefined,
+  });
+  const better = second.psnr > first.psnr ? second : first;
+  const retried = `the first training (seed ${options.seed ?? 1}) collapsed to ${first.psnr.toFixed(2)} dB; trained again with seed ${seed}: ${second.psnr.toFixed(2)} dB`;
+  return { ...better, iterations: first.iterations + second.iterations, seconds: first.seconds + second.seconds, warnings: [retried, ...better.warnings] };
+}
+
+async function trainAndWrite(image: RasterImage, options: EncodeOptions): Promise<EncodeResult> {
   const started = performance.now();
   if (options.optimizer !== undefined && options.optimizer !== 'adam') throw new RangeError(`the latent-grid model trains with adam, not ${options.optimizer}`);
   const { width, height, channels } = image;
