@@ -1,7 +1,7 @@
 /**
  * The budget fitting (src/encoder/budget.ts fitToBudget) of a trained model whose latents fall
  * short of 90% of the budget: of the plain finer latent steps (no dead zone) that fit, it takes
- * the one that renders best on the sampled rows.
+ * the one that renders best on the sampled rows (a near tie to the finer one).
  */
 import { describe, expect, it } from 'vitest';
 import { chooseWeightSteps, fitToBudget } from '../src/encoder/budget.js';
@@ -57,9 +57,9 @@ describe('fitToBudget under 90% of the budget', () => {
       expect(step).toBeLessThanOrEqual(trainedStep);
       // Plain: the latents rounded to the step, no dead zone.
       fitted.model.grids.forEach((g, l) => expect(g.values).toEqual(plain[step].grids[l].values));
-      // The best of the steps that fit (down to the first that does not).
+      // The best of the steps that fit (down to the first that does not), a near tie (0.5%) to the finer.
       for (let other = trainedStep; other >= 0 && plain[other].size <= budget; other--) {
-        expect(plain[step].mse).toBeLessThanOrEqual(plain[other].mse);
+        expect(plain[step].mse).toBeLessThanOrEqual(plain[other].mse * 1.005);
       }
       if (step < trainedStep) finer++;
     }

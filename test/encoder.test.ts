@@ -97,9 +97,12 @@ describe('encode with a byte budget', () => {
     expect(result.bytes).toBe(result.file.length);
     expect(result.bitsPerPixel).toBeCloseTo((result.file.length * 8) / (image.width * image.height), 12);
     expect(result).toMatchObject({ width: image.width, height: image.height, channels: image.channels });
-    // Training runs the iterations asked for, plus at most max(10, 10%) settling ones.
-    expect(result.iterations).toBeGreaterThanOrEqual(ITERATIONS);
-    expect(result.iterations).toBeLessThanOrEqual(ITERATIONS + Math.max(10, Math.round(ITERATIONS * 0.1)));
+    // Training runs the iterations asked for, plus at most max(10, 10%) settling ones; twice when
+    // the first training collapsed (30 iterations are few for the 40x40 camera at 300 B), as the
+    // warning says.
+    const trainings = result.warnings.some((w) => /trained again with seed 2/.test(w)) ? 2 : 1;
+    expect(result.iterations).toBeGreaterThanOrEqual(trainings * ITERATIONS);
+    expect(result.iterations).toBeLessThanOrEqual(trainings * (ITERATIONS + Math.max(10, Math.round(ITERATIONS * 0.1))));
     // The file is what it says it is.
     const parsed = parseNnimg(result.file);
     expect(parsed.header).toEqual({ model: 'latent-grid', width: image.width, height: image.height, channels: image.channels, levels: 6, hidden: result.model.hidden });
@@ -232,9 +235,11 @@ describe('progress and cancelling', () => {
   it('reports every iteration and stops when asked', async () => {
     const seen: number[] = [];
     const result = await encode(camera, { bytes: 300, iterations: 12, onProgress: (p) => seen.push(p.iteration) });
-    // The 12 asked for, then at most 10 settling iterations while the estimate is over budget.
-    expect(seen.length).toBeGreaterThanOrEqual(12);
-    expect(seen.length).toBeLessThanOrEqual(22);
+    // The 12 asked for, then at most 10 settling iterations while the estimate is over budget;
+    // twice, counted on, when the first training collapsed.
+    const trainings = result.warnings.some((w) => /trained again with seed 2/.test(w)) ? 2 : 1;
+    expect(seen.length).toBeGreaterThanOrEqual(12 * trainings);
+    expect(seen.length).toBeLessThanOrEqual(22 * trainings);
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
     expect(result.iterations).toBe(seen.length);
     let calls = 0;

@@ -14,6 +14,8 @@ import { BudgetError } from './types.js';
 const FINEST_STEP_EXPONENT = 13;
 /** The widest dead zone (in latent steps) the budget fitting uses before it takes a coarser step. */
 const MAX_DEADZONE = 0.9;
+/** Filling the budget, a finer step within this share of the lowest sampled error counts as as good (0.02 dB). */
+const FILL_TIE = 0.005;
 
 type QuantizedLayers = QuantizedModel['layers'];
 
@@ -106,7 +108,9 @@ export function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: Quant
       const finer = build(s, 0, layers);
       if (finer.size > budget) break;
       const mse = mseOf(finer);
-      if (mse <= bestMse) [fitted, bestMse] = [finer, mse];
+      // A near tie (the sampled rows' noise) goes to the finer step, which fills the budget.
+      if (mse <= bestMse * (1 + FILL_TIE)) fitted = finer;
+      bestMse = Math.min(bestMse, mse);
     }
     return fitted;
   }

@@ -114,9 +114,7 @@ async function trainAndWrite(image: RasterImage, options: EncodeOptions): Promis
       const progress = i / iterations;
       if (checkpoints.has(i)) rate.measureWeights(trainer);
       last = await trainer.iterate({ lambda: rate.lambda, learningRate: learningRateAt(progress, afterCoarse), proxy: proxyAt(progress) });
-      // From the first iteration: an unsteered start overshot the budget, and the lambda that
-      // then had to catch up trapped some trainings (docs/decisions.md).
-      rate.steer(last);
+      if (progress > 0.05 || afterCoarse) rate.steer(last);
       report(coarseIterations + i + 1, total, last);
       if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
     }
