@@ -6,7 +6,7 @@ import { NnimgHeader, writeContainer } from '../format/container.js';
 import { LayerShape, OUTPUT_OFFSET, layerShapes } from '../format/network.js';
 import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, unusedGrid } from '../format/payload.js';
 import { encodeLatentGridPayload } from '../kinds/latent-grid/encode.js';
-import { UNIT_LATENT_STEP_INDEX, latentStep } from '../kinds/latent-grid/model.js';
+import { UNIT_LATENT_STEP_INDEX, dequantize } from '../kinds/latent-grid/model.js';
 import { quantizeLatents, quantizeTensor, tensorBits } from './quantize.js';
 import { Trainer } from './trainer.js';
 import { BudgetError } from './types.js';
@@ -101,8 +101,9 @@ export function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: Quant
     // The trained rate fell short of 90%: of the finer plain steps that fit, the one that renders
     // best on the sampled rows (the error is not monotone in the step). Never a dead zone here:
     // it codes more bytes yet renders worse than the coarser plain step (docs/decisions.md).
-    const tensors = layers.flatMap((l) => [l.weights, l.biases]).map(dequantizeTensor);
-    const mseOf = (candidate: FittedModel) => trainer.sampledMse(tensors, dequantizedLatents(candidate.model));
+    // The decoder's own dequantization: what is compared is what the file renders.
+    const tensors = dequantize(header, fitted.model).layers.flatMap((l) => [l.weights, l.biases]);
+    const mseOf = (candidate: FittedModel) => trainer.sampledMse(tensors, concatenated(dequantize(header, candidate.model).latents));
     let bestMse = mseOf(fitted);
     for (let s = UNIT_LATENT_STEP_INDEX - 1; s >= 0; s--) {
       const finer = build(s, 0, layers);
@@ -156,15 +157,13 @@ export function minimumFileBytes(header: NnimgHeader): number {
   return writeContainer(header, encodeLatentGridPayload(header, model)).length;
 }
 
-function dequantizeTensor(q: QuantizedTensor): Float32Array {
-  return Float32Array.from(q.values, (v) => v / 2 ** q.stepExponent);
-}
-
-/** A model's latents in training units (quantized values times the step), all levels concatenated. */
-function dequantizedLatents(model: QuantizedModel): Float32Array {
-  const step = latentStep(model.latentStepIndex);
-  const out = new Float32Array(model.grids.reduce((n, g) => n + g.values.length, 0));
+/** The levels' latents end to end, level 0 first (the trainer's order). */
+function concatenated(levels: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(levels.reduce((n, l) => n + l.length, 0));
   let at = 0;
-  for (const g of model.grids) for (let i = 0; i < g.values.length; i++) out[at++] = g.values[i] * step;
+  for (const l of levels) {
+    out.set(l, at);
+    at += l.length;
+  }
   return out;
 }
