@@ -10,7 +10,7 @@ export { crc32 } from './format/crc32.js';
 export { MAGIC, writeContainer } from './format/container.js';
 export { encodePayload, unusedGrid } from './format/payload.js';
 export { gridSizes } from './format/geometry.js';
-export { layerShapes } from './format/network.js';
+export { layerShapes } from './format/layers.js';
 
 // The hot paths timed one by one, on a fixed synthetic workload, with each kernel by name.
 export { type KernelName, distortionKernel } from './kernels/training.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generatedEvaluator, referenceEvaluator } from '../src/kernels/synthesis.js';
 import { KernelName, selectedKernel, availableKernel } from '../src/kernels/select.js';
-import { layerShapes } from '../src/format/network.js';
+import { synthesisShapes } from '../src/synthesis/network.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
 import { generatedDistortionKernel } from '../src/kernels/distortion-generated.js';
@@ -110,7 +110,7 @@ describe('training kernels', () => {
 describe('synthesis evaluators', () => {
   it('the generated evaluator gives bit-identical outputs to the reference', () => {
     const random = new Random(11);
-    const shapes = layerShapes(7, [16, 8], 3);
+    const shapes = synthesisShapes(7, [16, 8], 3);
     const layers = shapes.map((shape) => ({
       shape,
       weights: Float32Array.from({ length: shape.inputs * shape.outputs }, () => (random.next() < 0.2 ? 0 : random.normal())),

@@ -5,7 +5,8 @@
  */
 import { linearContextModel } from '../entropy/linear-context-model.js';
 import { GridSize, axisTaps, gridSizes } from '../format/geometry.js';
-import { LayerShape, layerShapes } from '../format/network.js';
+import { LayerShape } from '../format/layers.js';
+import { synthesisShapes } from '../synthesis/network.js';
 import { KernelName } from '../kernels/select.js';
 import { ParallelDistortion } from './distortion-pool.js';
 import { sampleBandRows, sampledRowCounts } from './distortion-bands.js';
@@ -104,7 +105,7 @@ export class Trainer {
     this.random = new Random(seed);
     this.rowRandom = new Random(seed ^ 0x2545f491);
     this.grids = gridSizes(target.width, target.height, levels);
-    this.shapes = layerShapes(levels, hidden, target.channels);
+    this.shapes = synthesisShapes(levels, hidden, target.channels);
     this.gridOffsets = new Int32Array(levels + 1);
     this.grids.forEach((g, l) => (this.gridOffsets[l + 1] = this.gridOffsets[l] + g.width * g.height));
     this.latentKernel = latentKernel(this.grids, LATENT_LEARNING_RATE_SCALE, kernelName);

@@ -4,7 +4,7 @@
  * Plain typed arrays and locals only; no allocation per pixel.
  */
 import { AxisTaps } from '../format/geometry.js';
-import { OUTPUT_OFFSET } from '../format/network.js';
+import { OUTPUT_OFFSET } from '../synthesis/network.js';
 
 export interface DistortionPass {
   readonly width: number;

@@ -5,7 +5,7 @@
  * activations to MAX_ACTIVATION, so they give bit-identical pixels (as does the WebAssembly row
  * renderer, kinds/latent-grid/wasm-render.ts), the ones spec section 8 defines.
  */
-import { Layer, MAX_ACTIVATION } from '../format/network.js';
+import { Layer, MAX_ACTIVATION } from '../synthesis/network.js';
 
 /** Reads inputs (the sampled latents), writes the network's outputs; may clobber inputs. */
 export type NetworkEvaluator = (inputs: Float32Array, outputs: Float32Array) => void;

@@ -4,7 +4,7 @@
  * on exactExp.
  */
 import { exactExp } from '../../entropy/exact-math.js';
-import { LayerShape } from '../../format/network.js';
+import { LayerShape } from '../../format/layers.js';
 import type { Renderer } from '../renderer.js';
 import { COORDINATE_INPUTS, CoordinateMlpLayer, CoordinateMlpModel } from './model.js';
 

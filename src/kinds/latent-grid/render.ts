@@ -6,7 +6,7 @@ import { AxisTaps, axisTaps } from '../../format/geometry.js';
 import { Model } from './model.js';
 import { KernelName } from '../../kernels/select.js';
 import { generatedEvaluator, referenceEvaluator } from '../../kernels/synthesis.js';
-import { OUTPUT_OFFSET } from '../../format/network.js';
+import { OUTPUT_OFFSET } from '../../synthesis/network.js';
 import type { Renderer } from '../renderer.js';
 import { wasmRenderer } from './wasm-render.js';
 
