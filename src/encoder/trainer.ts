@@ -4,7 +4,8 @@
  * straight-through gradients).
  */
 import { linearContextModel } from '../entropy/linear-context-model.js';
-import { GridSize, axisTaps, gridSizes } from '../format/geometry.js';
+import { GridSize, gridSizes } from '../format/geometry.js';
+import { axisTaps } from '../synthesis/upsampling.js';
 import { LayerShape } from '../format/layers.js';
 import { synthesisShapes } from '../synthesis/network.js';
 import { KernelName } from '../kernels/select.js';

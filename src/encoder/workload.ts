@@ -2,7 +2,8 @@
  * A synthetic training workload (random image, latents and weights) for benchmarking the
  * training kernels and testing them against each other; likewise a random model for the decoder.
  */
-import { axisTaps, gridSizes } from '../format/geometry.js';
+import { gridSizes } from '../format/geometry.js';
+import { axisTaps } from '../synthesis/upsampling.js';
 import { Model } from '../kinds/latent-grid/model.js';
 import { synthesisShapes } from '../synthesis/network.js';
 import { DistortionPass } from '../kernels/distortion.js';

@@ -3,7 +3,7 @@
  * back-propagate the squared error into the weights, biases and latent grids.
  * Plain typed arrays and locals only; no allocation per pixel.
  */
-import { AxisTaps } from '../format/geometry.js';
+import { AxisTaps } from '../synthesis/upsampling.js';
 import { OUTPUT_OFFSET } from '../synthesis/network.js';
 
 export interface DistortionPass {

@@ -2,7 +2,7 @@
  * Evaluates the model at pixel centres of an output of any size, a strip of rows at a time, so
  * memory stays bounded whatever the output size.
  */
-import { AxisTaps, axisTaps } from '../../format/geometry.js';
+import { AxisTaps, axisTaps } from '../../synthesis/upsampling.js';
 import { Model } from './model.js';
 import { KernelName } from '../../kernels/select.js';
 import { generatedEvaluator, referenceEvaluator } from '../../kernels/synthesis.js';

@@ -4,7 +4,7 @@
  * instance's memory once, then writes each row's vertical taps and copies its pixels out.
  */
 import { instantiateKernels, MemoryPlan } from '../../kernels/wasm-module.js';
-import { axisTaps } from '../../format/geometry.js';
+import { axisTaps } from '../../synthesis/upsampling.js';
 import { Model } from './model.js';
 import type { Renderer } from '../renderer.js';
 import { SynthesisSlot as Slot } from '../../kernels/wasm-layout.js';
