@@ -16,7 +16,7 @@ export { layerShapes } from './format/layers.js';
 export { type KernelName, distortionKernel } from './kernels/training.js';
 export { Trainer } from './encoder/trainer.js';
 export { type WorkloadShape, syntheticModel, syntheticWorkload } from './encoder/workload.js';
-export { createRenderer } from './kinds/latent-grid/render.js';
+export { createRenderer } from './synthesis/render.js';
 export { stripRows } from './decoder/decode.js';
 
 // The lab's upscalers, against which nnimg's rendering at larger sizes is measured.

@@ -21,7 +21,7 @@ import { gridSizes } from '../src/format/geometry.js';
 import { synthesisShapes } from '../src/synthesis/network.js';
 import { encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/encode.js';
 import { QuantizedCoordinateMlp } from '../src/kinds/coordinate-mlp/model.js';
-import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { createRenderer } from '../src/synthesis/render.js';
 import { KernelName, selectedKernel } from '../src/kernels/select.js';
 
 const KERNEL_NAMES: KernelName[] = ['reference', 'generated', 'wasm'];

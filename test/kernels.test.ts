@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { generatedEvaluator, referenceEvaluator } from '../src/kernels/synthesis.js';
+import { generatedEvaluator, referenceEvaluator } from '../src/synthesis/forward.js';
 import { KernelName, selectedKernel, availableKernel } from '../src/kernels/select.js';
 import { synthesisShapes } from '../src/synthesis/network.js';
-import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { createRenderer } from '../src/synthesis/render.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
 import { generatedDistortionKernel } from '../src/kernels/distortion-generated.js';
 import { wasmDistortionKernel } from '../src/kernels/distortion-wasm.js';
