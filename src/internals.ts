@@ -13,7 +13,8 @@ export { gridSizes } from './format/geometry.js';
 export { layerShapes } from './format/layers.js';
 
 // The hot paths timed one by one, on a fixed synthetic workload, with each kernel by name.
-export { type KernelName, distortionKernel } from './kernels/training.js';
+export { type KernelName } from './kernels/select.js';
+export { distortionKernel } from './synthesis/distortion-kernel.js';
 export { Trainer } from './encoder/trainer.js';
 export { type WorkloadShape, syntheticModel, syntheticWorkload } from './encoder/workload.js';
 export { createRenderer } from './synthesis/render.js';

@@ -3,9 +3,9 @@ import { generatedEvaluator, referenceEvaluator } from '../src/synthesis/forward
 import { KernelName, selectedKernel, availableKernel } from '../src/kernels/select.js';
 import { synthesisShapes } from '../src/synthesis/network.js';
 import { createRenderer } from '../src/synthesis/render.js';
-import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
-import { generatedDistortionKernel } from '../src/kernels/distortion-generated.js';
-import { wasmDistortionKernel } from '../src/kernels/distortion-wasm.js';
+import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/synthesis/distortion.js';
+import { generatedDistortionKernel } from '../src/synthesis/distortion-generated.js';
+import { wasmDistortionKernel } from '../src/synthesis/distortion-wasm.js';
 import { syntheticModel, syntheticWorkload } from '../src/encoder/workload.js';
 import { Random } from '../src/optimizer/random.js';
 import { MemoryPlan, instantiateKernels, kernelModule } from '../src/kernels/wasm-module.js';

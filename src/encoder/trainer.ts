@@ -12,8 +12,9 @@ import { KernelName } from '../kernels/select.js';
 import { ParallelDistortion } from './distortion-pool.js';
 import { sampleBandRows, sampledRowCounts } from './distortion-bands.js';
 import { Parameter, adamStep, adamUpdate } from '../optimizer/adam.js';
-import { DistortionKernel, DistortionPass } from '../kernels/distortion.js';
-import { distortionKernel, latentKernel } from '../kernels/training.js';
+import { DistortionKernel, DistortionPass } from '../synthesis/distortion.js';
+import { distortionKernel } from '../synthesis/distortion-kernel.js';
+import { latentKernel } from '../kernels/latents-kernel.js';
 import { LatentKernel, QuantizationProxy } from '../kernels/latents.js';
 import { Random } from '../optimizer/random.js';
 

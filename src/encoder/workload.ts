@@ -6,7 +6,7 @@ import { gridSizes } from '../format/geometry.js';
 import { axisTaps } from '../synthesis/upsampling.js';
 import { Model } from '../kinds/latent-grid/model.js';
 import { synthesisShapes } from '../synthesis/network.js';
-import { DistortionPass } from '../kernels/distortion.js';
+import { DistortionPass } from '../synthesis/distortion.js';
 import { Random } from '../optimizer/random.js';
 
 export interface WorkloadShape {
