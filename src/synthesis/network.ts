@@ -6,10 +6,26 @@
  */
 import { GridSize } from '../format/geometry.js';
 import { LayerShape, layerShapes } from '../format/layers.js';
+import type { Random } from '../optimizer/random.js';
 
 /** Layer shapes for latent inputs -> hidden widths (ReLU) -> channels (linear, + 0.5 offset). */
 export function synthesisShapes(levels: number, hidden: readonly number[], channels: number): LayerShape[] {
   return layerShapes(levels, hidden, channels);
+}
+
+/**
+ * The weights training starts from, all layers' one layer after another (outputs x inputs,
+ * row-major, as the training pass reads them): He initialisation, damped on the output layer so
+ * training starts near mid-grey. The biases start at zero.
+ */
+export function initialWeights(shapes: readonly LayerShape[], random: Random): Float32Array {
+  const weights = new Float32Array(shapes.reduce((n, s) => n + s.inputs * s.outputs, 0));
+  let w = 0;
+  shapes.forEach((s, k) => {
+    const spread = Math.sqrt(2 / s.inputs) * (k === shapes.length - 1 ? 0.1 : 0.5);
+    for (let i = 0; i < s.inputs * s.outputs; i++) weights[w++] = spread * random.normal();
+  });
+  return weights;
 }
 
 export interface Layer {
