@@ -1,11 +1,11 @@
 /**
  * The training pass in WebAssembly SIMD: the same computation as
- * src/kernels/distortion.ts (the reference), four neighbouring pixels of a row at a time,
+ * src/synthesis/distortion.ts (the reference), four neighbouring pixels of a row at a time,
  * one pixel per f32x4 lane. Every layer's width is padded to a multiple of four with zero weights,
  * so that output and input units can be processed four at a time with their accumulators in
  * registers (large straight-line SIMD code makes V8 spill).
  *
- * The host (src/kernels/distortion-wasm.ts) lays out every array in linear memory and describes the
+ * The host (src/synthesis/distortion-wasm.ts) lays out every array in linear memory and describes the
  * layout in a table of i32 fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
 import { address, field } from './layout';

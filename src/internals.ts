@@ -10,13 +10,14 @@ export { crc32 } from './format/crc32.js';
 export { MAGIC, writeContainer } from './format/container.js';
 export { encodePayload, unusedGrid } from './format/payload.js';
 export { gridSizes } from './format/geometry.js';
-export { layerShapes } from './format/network.js';
+export { layerShapes } from './format/layers.js';
 
 // The hot paths timed one by one, on a fixed synthetic workload, with each kernel by name.
-export { type KernelName, distortionKernel } from './kernels/training.js';
+export { type KernelName } from './kernels/select.js';
+export { distortionKernel } from './synthesis/distortion-kernel.js';
 export { Trainer } from './encoder/trainer.js';
 export { type WorkloadShape, syntheticModel, syntheticWorkload } from './encoder/workload.js';
-export { createRenderer } from './kinds/latent-grid/render.js';
+export { createRenderer } from './synthesis/render.js';
 export { stripRows } from './decoder/decode.js';
 
 // The lab's upscalers, against which nnimg's rendering at larger sizes is measured.

@@ -18,10 +18,10 @@ import {
 } from '../src/decoder/decode.js';
 import { NnimgHeader, writeContainer } from '../src/format/container.js';
 import { gridSizes } from '../src/format/geometry.js';
-import { layerShapes } from '../src/format/network.js';
+import { synthesisShapes } from '../src/synthesis/network.js';
 import { encodeCoordinateMlpPayload } from '../src/kinds/coordinate-mlp/encode.js';
 import { QuantizedCoordinateMlp } from '../src/kinds/coordinate-mlp/model.js';
-import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { createRenderer } from '../src/synthesis/render.js';
 import { KernelName, selectedKernel } from '../src/kernels/select.js';
 
 const KERNEL_NAMES: KernelName[] = ['reference', 'generated', 'wasm'];
@@ -55,7 +55,7 @@ interface ModelOptions {
 /** A random but plausible quantized model for the header: what a trained encoder might write. */
 function randomModel(random: () => number, header: NnimgHeader, options: ModelOptions = {}): QuantizedModel {
   const grids = gridSizes(header.width, header.height, header.levels);
-  const shapes = layerShapes(header.levels, header.hidden, header.channels);
+  const shapes = synthesisShapes(header.levels, header.hidden, header.channels);
   const spread = options.latentSpread ?? 2;
   const tensor = (count: number) => {
     const stepExponent = options.weightStepExponent ?? 3 + Math.floor(random() * 6);
@@ -352,7 +352,7 @@ describe('payload parsing', () => {
     const random = prng(25);
     const h = header(9, 7, 3, 3, [4]);
     const grids = gridSizes(9, 7, 3);
-    const shapes = layerShapes(3, [4], 3);
+    const shapes = synthesisShapes(3, [4], 3);
     const failures: number[] = [];
     for (let n = 0; n < 8000; n++) {
       const model = randomModel(random, h, { latentSpread: random() * 3 });
@@ -431,7 +431,7 @@ describe('rendering', () => {
 
   it('an all-zero model paints mid-grey (0.5 * 255 = 127.5 rounds to 128)', () => {
     const h = header(12, 9, 3, 4, [6]);
-    const shapes = layerShapes(4, [6], 3);
+    const shapes = synthesisShapes(4, [6], 3);
     const zero = (n: number) => ({ stepExponent: 0, scaleIndex: 0, values: new Int32Array(n) });
     const model: QuantizedModel = {
       latentStepIndex: 32,

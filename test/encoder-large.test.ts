@@ -11,7 +11,7 @@ import { encode } from '../src/encoder/encode.js';
 import { Trainer } from '../src/encoder/trainer.js';
 import type { RasterImage } from '../src/image/io.js';
 import { syntheticWorkload } from '../src/encoder/workload.js';
-import { DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
+import { DistortionPass, runDistortionPass } from '../src/synthesis/distortion.js';
 import { Random } from '../src/optimizer/random.js';
 
 const shape = { width: 37, height: 53, channels: 3, levels: 4, hidden: [8], seed: 4 };

@@ -1,14 +1,14 @@
 /**
  * The latent-grid training (src/encoder/trainer.ts), its pass over bands and threads
- * (src/encoder/distortion-pool.ts) and the training kernels chosen by name (src/kernels/training.ts).
+ * (src/encoder/distortion-pool.ts) and the training kernels chosen by name (src/synthesis/distortion-kernel.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { ParallelDistortion } from '../src/encoder/distortion-pool.js';
 import { Trainer } from '../src/encoder/trainer.js';
 import { syntheticWorkload } from '../src/encoder/workload.js';
-import { DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
+import { DistortionPass, runDistortionPass } from '../src/synthesis/distortion.js';
 import { KernelName } from '../src/kernels/select.js';
-import { distortionKernel } from '../src/kernels/training.js';
+import { distortionKernel } from '../src/synthesis/distortion-kernel.js';
 
 const shape = { width: 37, height: 23, channels: 3, levels: 4, hidden: [8], seed: 4 };
 

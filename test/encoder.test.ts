@@ -10,7 +10,7 @@ import { BudgetError, EncodeCancelledError, EncodeOptions, EncodeResult } from '
 import { NnimgHeader, writeContainer } from '../src/format/container.js';
 import { RasterImage, readImage } from '../src/image/io.js';
 import { gridSizes } from '../src/format/geometry.js';
-import { layerShapes } from '../src/format/network.js';
+import { synthesisShapes } from '../src/synthesis/network.js';
 
 const ITERATIONS = 30;
 
@@ -54,7 +54,7 @@ function headerOf(image: RasterImage, hidden: number[]): NnimgHeader {
 
 /** The file of the all-zero model, built by hand: every parameter 0, no latent grid used. */
 function allZeroFile(header: NnimgHeader): Uint8Array {
-  const shapes = layerShapes(header.levels, header.hidden, header.channels);
+  const shapes = synthesisShapes(header.levels, header.hidden, header.channels);
   const zero = (n: number) => ({ stepExponent: 0, scaleIndex: 0, values: new Int32Array(n) });
   const grids = gridSizes(header.width, header.height, header.levels);
   return writeContainer(

@@ -1,9 +1,11 @@
 /**
- * The import rules of issue 12 that concern the public API, read from the sources: the command
- * line (src/cli/) imports only the public API (src/index.ts, src/api/) and src/report/; bench/
+ * The import rules of issue 12, read from the sources. The public API: the command line
+ * (src/cli/) imports only the public API (src/index.ts, src/api/) and src/report/; bench/
  * imports only the public API, src/report/, src/internals.ts (the tools' explicit entry to the
  * internals), the format's vector definitions (spec/vectors.ts) and the build tools, never test/;
  * the API entries import nothing above them; and no module of src/ imports src/internals.ts.
+ * The synthesis network's home (src/synthesis/) stands on the format, the kernels' selection and
+ * WebAssembly module, and nothing above it; nothing it stands on imports it.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -60,5 +62,16 @@ describe('import rules', () => {
     const above = (target: string) => /^(src\/(cli|report)|bench|test)\//.test(target);
     expect(violations(entries, (target) => !above(target))).toEqual([]);
     expect(violations(filesUnder('src'), (target) => target !== 'src/internals.ts')).toEqual([]);
+  });
+
+  it('src/synthesis/ imports only itself, src/format/, src/kernels/, src/image/raster.ts and src/optimizer/random.ts; none of those imports it', () => {
+    const files = filesUnder('src/synthesis');
+    expect(files.length).toBeGreaterThan(5);
+    const below = (target: string) =>
+      target.startsWith('src/format/') || target.startsWith('src/kernels/') || target === 'src/image/raster.ts' || target === 'src/optimizer/random.ts';
+    expect(violations(files, (target) => target.startsWith('src/synthesis/') || below(target))).toEqual([]);
+    const under = ['src/format', 'src/kernels', 'src/entropy', 'src/optimizer', 'src/image', 'assembly'].flatMap((folder) => filesUnder(folder));
+    expect(under.length).toBeGreaterThan(20);
+    expect(violations(under, (target) => !target.startsWith('src/synthesis/'))).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import { createCoordinateMlpRenderer } from '../src/kinds/coordinate-mlp/render.
 import { KINDS, QuantizedOf, decodeModel, modelRenderer, rendererKernel } from '../src/kinds/index.js';
 import { UNIT_LATENT_STEP_INDEX, dequantize, latentStep } from '../src/kinds/latent-grid/model.js';
 import { encodeLatentGridPayload } from '../src/kinds/latent-grid/encode.js';
-import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { createRenderer } from '../src/synthesis/render.js';
 import { syntheticModel } from '../src/encoder/workload.js';
 
 const image: RasterImage = {

@@ -1,5 +1,5 @@
 /** Where a file's bits go, costed under its own entropy parameters (what `nnimg info` shows). */
-import { multiplyAddsPerPixel, parameterCount } from '../format/network.js';
+import { multiplyAddsPerPixel, parameterCount } from '../format/layers.js';
 import { LayerBits, LevelBits, latentStepOf, modelBits } from '../kinds/index.js';
 import type { ParsedFile } from './decode.js';
 

@@ -3,7 +3,8 @@
  * latent step (with a dead zone between steps) whose real coded size fits.
  */
 import { NnimgHeader, writeContainer } from '../format/container.js';
-import { LayerShape, OUTPUT_OFFSET, layerShapes } from '../format/network.js';
+import { LayerShape } from '../format/layers.js';
+import { OUTPUT_OFFSET, synthesisShapes } from '../synthesis/network.js';
 import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, unusedGrid } from '../format/payload.js';
 import { encodeLatentGridPayload } from '../kinds/latent-grid/encode.js';
 import { UNIT_LATENT_STEP_INDEX, dequantize } from '../kinds/latent-grid/model.js';
@@ -148,7 +149,7 @@ function meanColourLayers(trainer: Trainer): QuantizedLayers {
 
 /** The size of the file for this header with every parameter zero: the smallest possible. */
 export function minimumFileBytes(header: NnimgHeader): number {
-  const shapes = layerShapes(header.levels, header.hidden, header.channels);
+  const shapes = synthesisShapes(header.levels, header.hidden, header.channels);
   const model: QuantizedModel = {
     latentStepIndex: UNIT_LATENT_STEP_INDEX,
     layers: zeroLayers(shapes),

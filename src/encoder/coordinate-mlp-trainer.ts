@@ -7,7 +7,7 @@
 import { RasterImage } from '../image/io.js';
 import { CoordinateMlpLayer, coordinateMlpShapes } from '../kinds/coordinate-mlp/model.js';
 import { activationCount, createCoordinateMlpRenderer, pixelCoordinate } from '../kinds/coordinate-mlp/render.js';
-import { LayerShape } from '../format/network.js';
+import { LayerShape } from '../format/layers.js';
 import { Adam, DEFAULT_POPULATION, GeneticSearch, GradientOptimizer, Objective, Rprop } from '../optimizer/optimizers.js';
 import { Random } from '../optimizer/random.js';
 import { TargetImage } from './trainer.js';

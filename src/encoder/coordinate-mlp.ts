@@ -7,7 +7,7 @@ import { NnimgHeader, writeContainer } from '../format/container.js';
 import { RasterImage } from '../image/io.js';
 import { encodeCoordinateMlpPayload } from '../kinds/coordinate-mlp/encode.js';
 import { QuantizedCoordinateMlp, coordinateMlpShapes } from '../kinds/coordinate-mlp/model.js';
-import { multiplyAddsPerPixel } from '../format/network.js';
+import { multiplyAddsPerPixel } from '../format/layers.js';
 import { BLOG_HIDDEN, CoordinateMlpObjective, CoordinateMlpOptimizer, trainCoordinateMlp } from './coordinate-mlp-trainer.js';
 import { DEFAULT_POPULATION } from '../optimizer/optimizers.js';
 import { snapshotEvery } from './timelapse.js';

@@ -8,7 +8,7 @@
  * drawing its share from its own stretch of the image, so that a band's partial sums always fit
  * the buffer sized for its whole stretch.
  */
-import { DistortionKernel, DistortionPass, touchedLatentRanges } from '../kernels/distortion.js';
+import { DistortionKernel, DistortionPass, touchedLatentRanges } from '../synthesis/distortion.js';
 import { Random } from '../optimizer/random.js';
 
 /** A fixed count, not one per thread: the partition must not depend on the thread count. */

@@ -8,8 +8,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { KernelName } from '../kernels/select.js';
-import { DistortionKernel, DistortionPass } from '../kernels/distortion.js';
-import { distortionKernel } from '../kernels/training.js';
+import { DistortionKernel, DistortionPass } from '../synthesis/distortion.js';
+import { distortionKernel } from '../synthesis/distortion-kernel.js';
 import { BandComputer, BandLayout, DISTORTION_BANDS } from './distortion-bands.js';
 import { busy, endWorker, startWorker } from '../threads.js';
 

@@ -1,6 +1,6 @@
 /** A distortion worker (distortion-pool.ts): computes the bands it claims for every pass it is asked for. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { distortionKernel } from '../kernels/training.js';
+import { distortionKernel } from '../synthesis/distortion-kernel.js';
 import { BandComputer, BandLayout } from './distortion-bands.js';
 import { DistortionWorkerData, computeClaimedBands, partialViews, sharedViews } from './distortion-pool.js';
 import { errorReply } from '../threads.js';

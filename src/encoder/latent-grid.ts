@@ -5,7 +5,8 @@
  */
 import { NnimgHeader, writeContainer } from '../format/container.js';
 import { defaultLevelCount } from '../format/geometry.js';
-import { layerShapes, multiplyAddsPerPixel } from '../format/network.js';
+import { multiplyAddsPerPixel } from '../format/layers.js';
+import { synthesisShapes } from '../synthesis/network.js';
 import { LATENT_STEP_BITS } from '../format/payload.js';
 import { RasterImage } from '../image/io.js';
 import { selectedKernel } from '../kernels/select.js';
@@ -54,7 +55,7 @@ async function trainAndWrite(image: RasterImage, options: EncodeOptions): Promis
   const levels = defaultLevelCount(width, height);
   const hidden = options.hidden ?? defaultHidden(options.bytes);
   const header: NnimgHeader = { model: 'latent-grid', width, height, channels, levels, hidden };
-  const shapes = layerShapes(levels, hidden, channels);
+  const shapes = synthesisShapes(levels, hidden, channels);
   const macs = multiplyAddsPerPixel(shapes);
   const parameterCount = shapes.reduce((n, s) => n + (s.inputs + 1) * s.outputs, 0);
   const rate = new RateControl(header, parameterCount, options);

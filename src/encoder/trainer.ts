@@ -4,14 +4,17 @@
  * straight-through gradients).
  */
 import { linearContextModel } from '../entropy/linear-context-model.js';
-import { GridSize, axisTaps, gridSizes } from '../format/geometry.js';
-import { LayerShape, layerShapes } from '../format/network.js';
+import { GridSize, gridSizes } from '../format/geometry.js';
+import { axisTaps } from '../synthesis/upsampling.js';
+import { LayerShape } from '../format/layers.js';
+import { initialWeights, synthesisShapes } from '../synthesis/network.js';
 import { KernelName } from '../kernels/select.js';
 import { ParallelDistortion } from './distortion-pool.js';
 import { sampleBandRows, sampledRowCounts } from './distortion-bands.js';
 import { Parameter, adamStep, adamUpdate } from '../optimizer/adam.js';
-import { DistortionKernel, DistortionPass } from '../kernels/distortion.js';
-import { distortionKernel, latentKernel } from '../kernels/training.js';
+import { DistortionKernel, DistortionPass } from '../synthesis/distortion.js';
+import { distortionKernel } from '../synthesis/distortion-kernel.js';
+import { latentKernel } from '../kernels/latents-kernel.js';
 import { LatentKernel, QuantizationProxy } from '../kernels/latents.js';
 import { Random } from '../optimizer/random.js';
 
@@ -104,7 +107,7 @@ export class Trainer {
     this.random = new Random(seed);
     this.rowRandom = new Random(seed ^ 0x2545f491);
     this.grids = gridSizes(target.width, target.height, levels);
-    this.shapes = layerShapes(levels, hidden, target.channels);
+    this.shapes = synthesisShapes(levels, hidden, target.channels);
     this.gridOffsets = new Int32Array(levels + 1);
     this.grids.forEach((g, l) => (this.gridOffsets[l + 1] = this.gridOffsets[l] + g.width * g.height));
     this.latentKernel = latentKernel(this.grids, LATENT_LEARNING_RATE_SCALE, kernelName);
@@ -113,16 +116,8 @@ export class Trainer {
     // zeros and deoptimises once values become fractional.
     for (let i = 0; i < this.latents.length; i++) this.latents[i] = 0.01 * this.random.normal();
     this.latentViews = this.grids.map((_, l) => this.latents.subarray(this.gridOffsets[l], this.gridOffsets[l + 1]));
-    const weightCount = this.shapes.reduce((n, s) => n + s.inputs * s.outputs, 0);
-    const biasCount = this.shapes.reduce((n, s) => n + s.outputs, 0);
-    this.weights = new Float32Array(weightCount);
-    this.biases = new Float32Array(biasCount);
-    let w = 0;
-    this.shapes.forEach((s, k) => {
-      // He initialisation, damped on the output layer so training starts near mid-grey.
-      const spread = Math.sqrt(2 / s.inputs) * (k === this.shapes.length - 1 ? 0.1 : 0.5);
-      for (let i = 0; i < s.inputs * s.outputs; i++) this.weights[w++] = spread * this.random.normal();
-    });
+    this.weights = initialWeights(this.shapes, this.random);
+    this.biases = new Float32Array(this.shapes.reduce((n, s) => n + s.outputs, 0));
     [this.logScales, this.predictors] = linearContextModel.initialTrainingParameters(levels);
     // The entropy model has few parameters and must follow the latents quickly.
     this.scaleParam = new Parameter(this.logScales, SCALE_LEARNING_RATE_SCALE);

@@ -2,10 +2,11 @@
  * A synthetic training workload (random image, latents and weights) for benchmarking the
  * training kernels and testing them against each other; likewise a random model for the decoder.
  */
-import { axisTaps, gridSizes } from '../format/geometry.js';
+import { gridSizes } from '../format/geometry.js';
+import { axisTaps } from '../synthesis/upsampling.js';
 import { Model } from '../kinds/latent-grid/model.js';
-import { layerShapes } from '../format/network.js';
-import { DistortionPass } from '../kernels/distortion.js';
+import { synthesisShapes } from '../synthesis/network.js';
+import { DistortionPass } from '../synthesis/distortion.js';
 import { Random } from '../optimizer/random.js';
 
 export interface WorkloadShape {
@@ -23,7 +24,7 @@ export function syntheticWorkload({ width, height, channels, levels, hidden, see
   grids.forEach((g, l) => (gridOffsets[l + 1] = gridOffsets[l] + g.width * g.height));
   const random = new Random(seed);
   const values = (n: number, spread: number) => Float32Array.from({ length: n }, () => spread * random.normal());
-  const shapes = layerShapes(levels, hidden, channels);
+  const shapes = synthesisShapes(levels, hidden, channels);
   const weightCount = shapes.reduce((n, s) => n + s.inputs * s.outputs, 0);
   const biasCount = shapes.reduce((n, s) => n + s.outputs, 0);
   return {
@@ -57,7 +58,7 @@ export function syntheticModel({ width, height, channels, levels, hidden, seed }
     channels,
     grids,
     latents: grids.map((g) => Float32Array.from({ length: g.width * g.height }, () => 2 * random.normal())),
-    layers: layerShapes(levels, hidden, channels).map((shape) => ({
+    layers: synthesisShapes(levels, hidden, channels).map((shape) => ({
       shape,
       weights: Float32Array.from({ length: shape.inputs * shape.outputs }, () => (random.next() < 0.2 ? 0 : weightSpread * random.normal())),
       biases: Float32Array.from({ length: shape.outputs }, () => weightSpread * random.normal()),

@@ -11,7 +11,7 @@ import { SCALE_INDEX_BITS, decodeLaplace, encodeLaplace, laplaceCost, laplaceTab
 import { LatentCoding, LatentGrid, decodeGridValues, encodeGridValues, gridValueBits as latentGridValueBits } from '../entropy/latent-model.js';
 import { LinearContextCoding, LinearGridParameters } from '../entropy/linear-context-model.js';
 import { GridSize } from './geometry.js';
-import { LayerShape } from './network.js';
+import { LayerShape } from './layers.js';
 
 export const LATENT_STEP_BITS = 6;
 export const STEP_EXPONENT_BITS = 4;

@@ -1,9 +1,9 @@
 /**
  * The WebAssembly kernels' layout tables, defined once for both sides: every kernel reads its
  * arguments from a table of i32 fields that the host writes (assembly/layout.ts reads a field),
- * either a value (a width, a count) or the address of an array in linear memory. The host
- * (src/kernels/*-wasm.ts, src/kinds/latent-grid/wasm-render.ts) and the kernels (assembly/*.ts,
- * which import this file) index the table with these slots.
+ * either a value (a width, a count) or the address of an array in linear memory. The hosts
+ * (src/synthesis/render-wasm.ts, src/synthesis/distortion-wasm.ts, src/kernels/latents-wasm.ts)
+ * and the kernels (assembly/*.ts, which import this file) index the table with these slots.
  *
  * This file is compiled both by tsc and by AssemblyScript: plain const enums only.
  */

@@ -9,7 +9,7 @@ import type { ModelBits } from './bits.js';
 import { coordinateMlp } from './coordinate-mlp/kind.js';
 import type { KindDefinition, KindModels, KindPayload, ModelOf, QuantizedOf } from './kind.js';
 import { latentGrid } from './latent-grid/kind.js';
-import type { Renderer } from './renderer.js';
+import type { Renderer } from '../image/raster.js';
 
 export type { KindDefinition, KindModels, KindPayload, ModelOf, QuantizedOf, Renderer };
 export type { LayerBits, LevelBits, ModelBits } from './bits.js';

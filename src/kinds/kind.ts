@@ -11,7 +11,7 @@ import type { KernelName } from '../kernels/select.js';
 import type { ModelBits } from './bits.js';
 import type { CoordinateMlpModel, QuantizedCoordinateMlp } from './coordinate-mlp/model.js';
 import type { Model } from './latent-grid/model.js';
-import type { Renderer } from './renderer.js';
+import type { Renderer } from '../image/raster.js';
 
 /** Each kind's quantized model (what its payload codes) and decoded model (what renders). */
 export interface KindModels {

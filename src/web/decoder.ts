@@ -1,8 +1,8 @@
 /**
  * nnimg's browser decoder (`import { decode } from 'nnimg/decoder'`): the same parser and
- * renderers as the Node decoder (src/decoder/decode.ts, src/kinds/), so the same pixels, with the
- * WebAssembly SIMD kernels embedded and a plain-JavaScript renderer where WebAssembly SIMD is
- * missing. No Node module: bundled by tools/build-web.mjs into dist/web/decoder.js.
+ * renderers as the Node decoder (src/decoder/decode.ts, src/kinds/, src/synthesis/), so the same
+ * pixels, with the WebAssembly SIMD kernels embedded and a plain-JavaScript renderer where
+ * WebAssembly SIMD is missing. No Node module: bundled by tools/build-web.mjs into dist/web/decoder.js.
  *
  *   const image = await decode(new Uint8Array(await (await fetch('photo.nnimg')).arrayBuffer()), { width: 800 });
  *   context.putImageData(new ImageData(image.data, image.width, image.height), 0, 0);

@@ -8,7 +8,7 @@ import { QuantizedTensor, decodeTensor } from '../../format/payload.js';
 import { NnimgHeader } from '../../format/container.js';
 import { scaleByPowerOfTwo } from '../../entropy/exact-math.js';
 import { RangeDecoder } from '../../entropy/range-coder.js';
-import { LayerShape, layerShapes } from '../../format/network.js';
+import { LayerShape, layerShapes } from '../../format/layers.js';
 
 /** The network's two inputs: the pixel centre's x and y. */
 export const COORDINATE_INPUTS = 2;

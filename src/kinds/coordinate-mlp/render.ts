@@ -4,8 +4,8 @@
  * on exactExp.
  */
 import { exactExp } from '../../entropy/exact-math.js';
-import { LayerShape } from '../../format/network.js';
-import type { Renderer } from '../renderer.js';
+import { LayerShape } from '../../format/layers.js';
+import type { Renderer } from '../../image/raster.js';
 import { COORDINATE_INPUTS, CoordinateMlpLayer, CoordinateMlpModel } from './model.js';
 
 /** Beyond +-SIGMOID_LIMIT the sigmoid is taken as exactly 0 or 1 (keeps exactExp's argument small). */

@@ -4,7 +4,7 @@ import { selectedKernel } from '../../kernels/select.js';
 import { layerBits } from '../bits.js';
 import type { KindDefinition } from '../kind.js';
 import { dequantize, latentStep, modelShapes } from './model.js';
-import { createRenderer } from './render.js';
+import { createRenderer } from '../../synthesis/render.js';
 
 export const latentGrid: KindDefinition<'latent-grid'> = {
   name: 'latent-grid',

@@ -3,17 +3,14 @@ import { QuantizedModel } from '../../format/payload.js';
 import { NnimgHeader } from '../../format/container.js';
 import { exactPow2Fraction, scaleByPowerOfTwo } from '../../entropy/exact-math.js';
 import { GridSize, gridSizes } from '../../format/geometry.js';
-import { Layer, LayerShape, layerShapes } from '../../format/network.js';
+import { LayerShape } from '../../format/layers.js';
+import { SynthesisModel, synthesisShapes } from '../../synthesis/network.js';
 
-export interface Model {
+/** What the synthesis renders (src/synthesis/), for an image of width x height. */
+export interface Model extends SynthesisModel {
   readonly kind: 'latent-grid';
   readonly width: number;
   readonly height: number;
-  readonly channels: number;
-  readonly grids: readonly GridSize[];
-  /** latents[level], row-major, grids[level].width x grids[level].height. */
-  readonly latents: readonly Float32Array[];
-  readonly layers: readonly Layer[];
 }
 
 /** Latent step index i means latent values are multiples of 2^((i - 32) / 8). */
@@ -26,7 +23,7 @@ export function latentStep(stepIndex: number): number {
 export function modelShapes(header: NnimgHeader): { grids: GridSize[]; shapes: LayerShape[] } {
   return {
     grids: gridSizes(header.width, header.height, header.levels),
-    shapes: layerShapes(header.levels, header.hidden, header.channels),
+    shapes: synthesisShapes(header.levels, header.hidden, header.channels),
   };
 }
 

@@ -5,9 +5,9 @@
  * latents the rows read, weights and rows on every call. Gradients come back as f64 sums and are added to the
  * pass's gradient arrays.
  */
-import { instantiateKernels, KernelExports, MemoryPlan } from './wasm-module.js';
+import { instantiateKernels, KernelExports, MemoryPlan } from '../kernels/wasm-module.js';
 import { DistortionKernel, DistortionPass, touchedLatentRanges } from './distortion.js';
-import { DistortionSlot as Slot } from './wasm-layout.js';
+import { DistortionSlot as Slot } from '../kernels/wasm-layout.js';
 
 const LANES = 4;
 const F32 = 4;

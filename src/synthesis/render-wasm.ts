@@ -3,11 +3,11 @@
  * plain renderer with the reference evaluator (render.ts). This side lays the model out in the
  * instance's memory once, then writes each row's vertical taps and copies its pixels out.
  */
-import { instantiateKernels, MemoryPlan } from '../../kernels/wasm-module.js';
-import { axisTaps } from '../../format/geometry.js';
-import { Model } from './model.js';
-import type { Renderer } from '../renderer.js';
-import { SynthesisSlot as Slot } from '../../kernels/wasm-layout.js';
+import { instantiateKernels, MemoryPlan } from '../kernels/wasm-module.js';
+import { axisTaps } from './upsampling.js';
+import { SynthesisModel } from './network.js';
+import type { Renderer } from '../image/raster.js';
+import { SynthesisSlot as Slot } from '../kernels/wasm-layout.js';
 
 const LANES = 4;
 /** Bytes of one unit's activations: four pixels in float64. */
@@ -17,7 +17,7 @@ function padded(n: number): number {
   return Math.ceil(n / LANES) * LANES;
 }
 
-export function wasmRenderer(model: Model, outWidth: number, outHeight: number): Renderer {
+export function wasmRenderer(model: SynthesisModel, outWidth: number, outHeight: number): Renderer {
   const kernels = instantiateKernels();
   const { channels, grids, layers } = model;
   const levels = grids.length;

@@ -3,9 +3,9 @@
  * reference loop, and a fast version generated for one decoded model with its weights as
  * literals. Both round every layer's outputs to float32 at the same points and clamp hidden
  * activations to MAX_ACTIVATION, so they give bit-identical pixels (as does the WebAssembly row
- * renderer, kinds/latent-grid/wasm-render.ts), the ones spec section 8 defines.
+ * renderer, render-wasm.ts), the ones spec section 8 defines.
  */
-import { Layer, MAX_ACTIVATION } from '../format/network.js';
+import { Layer, MAX_ACTIVATION } from './network.js';
 
 /** Reads inputs (the sampled latents), writes the network's outputs; may clobber inputs. */
 export type NetworkEvaluator = (inputs: Float32Array, outputs: Float32Array) => void;

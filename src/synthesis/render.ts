@@ -1,17 +1,17 @@
 /**
- * Evaluates the model at pixel centres of an output of any size, a strip of rows at a time, so
- * memory stays bounded whatever the output size.
+ * The decode render: upsamples the latent grids (upsampling.ts) and evaluates the network
+ * (forward.ts) at the pixel centres of an output of any size, a strip of rows at a time, so
+ * memory stays bounded whatever the output size. The WebAssembly variant is render-wasm.ts.
  */
-import { AxisTaps, axisTaps } from '../../format/geometry.js';
-import { Model } from './model.js';
-import { KernelName } from '../../kernels/select.js';
-import { generatedEvaluator, referenceEvaluator } from '../../kernels/synthesis.js';
-import { OUTPUT_OFFSET } from '../../format/network.js';
-import type { Renderer } from '../renderer.js';
-import { wasmRenderer } from './wasm-render.js';
+import { AxisTaps, axisTaps } from './upsampling.js';
+import { KernelName } from '../kernels/select.js';
+import { generatedEvaluator, referenceEvaluator } from './forward.js';
+import { OUTPUT_OFFSET, SynthesisModel } from './network.js';
+import type { Renderer } from '../image/raster.js';
+import { wasmRenderer } from './render-wasm.js';
 
 /** A renderer using the given kernel; every kernel gives the same pixels. */
-export function createRenderer(model: Model, outWidth: number, outHeight: number, kernel: KernelName): Renderer {
+export function createRenderer(model: SynthesisModel, outWidth: number, outHeight: number, kernel: KernelName): Renderer {
   if (kernel === 'wasm') return wasmRenderer(model, outWidth, outHeight);
   const levels = model.grids.length;
   const columnTaps: AxisTaps[] = model.grids.map((g) => axisTaps(outWidth, g.width));

@@ -1,10 +1,12 @@
 /**
  * The training hot loop: for every pixel, sample the latent grids, run the MLP forward, and
  * back-propagate the squared error into the weights, biases and latent grids.
- * Plain typed arrays and locals only; no allocation per pixel.
+ * Plain typed arrays and locals only; no allocation per pixel. This is the reference; the fast
+ * variants (distortion-generated.ts, distortion-wasm.ts) are held against it by the tests, and
+ * distortion-kernel.ts picks one by name.
  */
-import { AxisTaps } from '../format/geometry.js';
-import { OUTPUT_OFFSET } from '../format/network.js';
+import { AxisTaps } from './upsampling.js';
+import { OUTPUT_OFFSET } from './network.js';
 
 export interface DistortionPass {
   readonly width: number;

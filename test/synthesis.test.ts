@@ -1,0 +1,252 @@
+/**
+ * The synthesis network (src/synthesis/): its definition, the upsampling of the latent grids, the
+ * training pass's fast variants against the reference, and the decode's evaluators and renderers,
+ * which must give the reference's pixels exactly.
+ */
+import { describe, expect, it } from 'vitest';
+import { KernelName } from '../src/kernels/select.js';
+import { generatedEvaluator, referenceEvaluator } from '../src/synthesis/forward.js';
+import { initialWeights, synthesisShapes } from '../src/synthesis/network.js';
+import { createRenderer } from '../src/synthesis/render.js';
+import { axisTaps } from '../src/synthesis/upsampling.js';
+import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/synthesis/distortion.js';
+import { distortionKernel } from '../src/synthesis/distortion-kernel.js';
+import { generatedDistortionKernel } from '../src/synthesis/distortion-generated.js';
+import { wasmDistortionKernel } from '../src/synthesis/distortion-wasm.js';
+import { syntheticModel, syntheticWorkload } from '../src/encoder/workload.js';
+import { Random } from '../src/optimizer/random.js';
+
+describe('the network (synthesis/network.ts)', () => {
+  it('runs from one input per latent level through the hidden widths to the channels', () => {
+    expect(synthesisShapes(7, [16, 8], 3)).toEqual([
+      { inputs: 7, outputs: 16 },
+      { inputs: 16, outputs: 8 },
+      { inputs: 8, outputs: 3 },
+    ]);
+    expect(synthesisShapes(4, [], 1)).toEqual([{ inputs: 4, outputs: 1 }]);
+  });
+
+  it('starts training from one weight per connection, drawn from the seed, the output layer damped', () => {
+    const shapes = synthesisShapes(7, [16], 3);
+    const weights = initialWeights(shapes, new Random(5));
+    expect(weights.length).toBe(7 * 16 + 16 * 3);
+    expect(initialWeights(shapes, new Random(5))).toEqual(weights);
+    const spread = (values: Float32Array) => Math.sqrt(values.reduce((sum, v) => sum + v * v, 0) / values.length);
+    const hidden = spread(weights.subarray(0, 7 * 16)) / Math.sqrt(2 / 7);
+    const output = spread(weights.subarray(7 * 16)) / Math.sqrt(2 / 16);
+    expect(output).toBeLessThan(hidden / 2);
+  });
+});
+
+describe('the upsampling (synthesis/upsampling.ts)', () => {
+  it('reads its own cell where the grid is as long as the output', () => {
+    const taps = axisTaps(5, 5);
+    expect(Array.from(taps.first)).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(taps.second)).toEqual([1, 2, 3, 4, 4]);
+    expect(Array.from(taps.frac)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('interpolates between cell centres and holds the edge cells outside them', () => {
+    // Output centres at (k + 0.5) / 6, cell centres at (j + 0.5) / 3: grid positions k / 2 - 0.25.
+    const taps = axisTaps(6, 3);
+    expect(Array.from(taps.first)).toEqual([0, 0, 0, 1, 1, 2]);
+    expect(Array.from(taps.second)).toEqual([1, 1, 1, 2, 2, 2]);
+    expect(Array.from(taps.frac)).toEqual([0, 0.25, 0.75, 0.25, 0.75, 0]);
+  });
+
+  it("gives a strip of rows the whole axis's taps for those rows, never decreasing down the axis", () => {
+    const whole = axisTaps(97, 13);
+    const strip = axisTaps(97, 13, 40, 17);
+    for (const key of ['first', 'second', 'frac'] as const) expect(Array.from(strip[key])).toEqual(Array.from(whole[key].subarray(40, 57)));
+    // touchedLatentRanges (distortion.ts) relies on this: the outermost rows bound every row's cells.
+    for (let k = 1; k < 97; k++) {
+      expect(whole.first[k]).toBeGreaterThanOrEqual(whole.first[k - 1]);
+      expect(whole.second[k]).toBeGreaterThanOrEqual(whole.second[k - 1]);
+    }
+  });
+});
+
+function workload(width: number, height: number, channels: number, hidden: number[], seed: number, levels = 4): DistortionPass {
+  return syntheticWorkload({ width, height, channels, levels, hidden, seed });
+}
+
+function withFreshGradients(pass: DistortionPass): DistortionPass {
+  return {
+    ...pass,
+    latentGrad: new Float64Array(pass.latentGrad.length),
+    weightGrad: new Float64Array(pass.weightGrad.length),
+    biasGrad: new Float64Array(pass.biasGrad.length),
+  };
+}
+
+function expectClose(actual: Float64Array, expected: Float64Array, relative: number): void {
+  const scale = Math.max(...expected.map(Math.abs));
+  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(relative * scale);
+}
+
+/** Runs the kernel and the reference on copies of the pass and compares error and gradients. */
+function expectMatchesReference(kernel: DistortionKernel, pass: DistortionPass, relative: number): void {
+  const samples = pass.rows.length * pass.width * pass.channels;
+  const reference = withFreshGradients(pass);
+  const fast = withFreshGradients(pass);
+  const errorReference = runDistortionPass(reference, samples);
+  const errorFast = kernel(fast, samples);
+  expect(Math.abs(errorFast - errorReference)).toBeLessThan(relative * errorReference);
+  expectClose(fast.weightGrad, reference.weightGrad, relative);
+  expectClose(fast.biasGrad, reference.biasGrad, relative);
+  expectClose(fast.latentGrad, reference.latentGrad, relative);
+}
+
+const fastKernels: [string, (widths: number[]) => DistortionKernel, number][] = [
+  ['generated', generatedDistortionKernel, 1e-6],
+  // Sums in float32 where the reference sums in float64.
+  ['wasm', () => wasmDistortionKernel(), 1e-5],
+];
+
+describe('the training pass (synthesis/distortion*.ts)', () => {
+  const shapes: [string, DistortionPass][] = [
+    ['hidden [8], 3 channels', workload(23, 17, 3, [8], 3)],
+    ['hidden [6, 5], 1 channel', workload(23, 17, 1, [6, 5], 3)],
+    ['no hidden layer', workload(23, 17, 3, [], 3)],
+    ['hidden [16, 16], 7 levels', workload(61, 40, 3, [16, 16], 4, 7)],
+    ['the widest network, 12 levels', workload(37, 29, 1, [64, 13, 64, 7], 5, 12)],
+    ['a subsample of rows', { ...workload(30, 21, 3, [9, 3], 6), rows: Int32Array.from([0, 4, 5, 11, 20]) }],
+  ];
+  for (const [kernelName, makeKernel, relative] of fastKernels) {
+    for (const [shapeName, pass] of shapes) {
+      it(`${kernelName} kernel matches the reference (${shapeName})`, () => {
+        expectMatchesReference(makeKernel([...pass.widths]), pass, relative);
+      });
+    }
+  }
+
+  it('distortionKernel gives each kernel by name', () => {
+    const pass = workload(19, 13, 3, [7], 8);
+    expect(distortionKernel([...pass.widths], 'reference')).toBe(runDistortionPass);
+    expect(distortionKernel([...pass.widths], 'generated')).toBe(generatedDistortionKernel([...pass.widths]));
+    expectMatchesReference(distortionKernel([...pass.widths], 'wasm'), pass, 1e-5);
+  });
+
+  it('the wasm kernel follows new latents, weights and rows on the same pass', () => {
+    const pass = workload(19, 13, 3, [7], 8);
+    const kernel = wasmDistortionKernel();
+    kernel(withFreshGradients(pass), 1);
+    const random = new Random(9);
+    for (const values of [pass.latents, pass.weights, pass.biases]) for (let i = 0; i < values.length; i++) values[i] += 0.1 * random.normal();
+    expectMatchesReference(kernel, pass, 1e-5);
+    expectMatchesReference(kernel, { ...pass, rows: Int32Array.from([2, 7, 12]) }, 1e-5);
+  });
+
+  const checkedKernels: [string, () => DistortionKernel][] = [
+    ['reference', () => runDistortionPass],
+    ['wasm', wasmDistortionKernel],
+  ];
+  for (const [kernelName, makeKernel] of checkedKernels) {
+    it(`${kernelName} gradients agree with finite differences of the loss`, () => {
+      const kernel = makeKernel();
+      const pass = workload(11, 9, 3, [5], 5);
+      const samples = 11 * 9 * 3;
+      const analytic = withFreshGradients(pass);
+      kernel(analytic, samples);
+      const loss = (p: DistortionPass) => kernel(withFreshGradients(p), samples) / samples;
+      const checks: [Float32Array, Float64Array, number][] = [
+        [pass.weights, analytic.weightGrad, 3],
+        [pass.biases, analytic.biasGrad, 1],
+        [pass.latents, analytic.latentGrad, 40],
+      ];
+      for (const [values, gradient, index] of checks) {
+        const original = values[index];
+        const h = 1e-3;
+        values[index] = original + h;
+        const up = loss(pass);
+        values[index] = original - h;
+        const down = loss(pass);
+        values[index] = original;
+        const numeric = (up - down) / (2 * h);
+        // Activations are float32, so the loss itself is only good to ~1e-7 relative.
+        expect(Math.abs(gradient[index] - numeric), `index ${index}: ${gradient[index]} vs ${numeric}`).toBeLessThan(2e-3 * Math.abs(numeric) + 1e-7);
+      }
+    });
+  }
+});
+
+describe('the decode: evaluators and renderers (synthesis/forward.ts, render*.ts)', () => {
+  it('the generated evaluator gives bit-identical outputs to the reference', () => {
+    const random = new Random(11);
+    const shapes = synthesisShapes(7, [16, 8], 3);
+    const layers = shapes.map((shape) => ({
+      shape,
+      weights: Float32Array.from({ length: shape.inputs * shape.outputs }, () => (random.next() < 0.2 ? 0 : random.normal())),
+      biases: Float32Array.from({ length: shape.outputs }, () => random.normal()),
+    }));
+    const fast = generatedEvaluator(layers);
+    const reference = referenceEvaluator(layers);
+    const a = new Float32Array(16);
+    const b = new Float32Array(16);
+    for (let n = 0; n < 2000; n++) {
+      const inputs = Float32Array.from({ length: 7 }, () => 3 * random.normal());
+      fast(Float32Array.from(inputs), a);
+      reference(Float32Array.from(inputs), b);
+      expect(Array.from(a.subarray(0, 3))).toEqual(Array.from(b.subarray(0, 3)));
+    }
+  });
+
+  const renderShapes: [string, number, number[], number, number][] = [
+    ['7 levels, hidden [16], RGB', 7, [16], 3, 1],
+    ['4 levels, hidden [6, 5], grey', 4, [6, 5], 1, 1],
+    ['no hidden layer', 3, [], 3, 1],
+    ['12 levels, the widest network', 12, [64, 13, 64, 7], 3, 0.3],
+    ['saturating outputs', 5, [9], 3, 4],
+  ];
+  for (const [name, levels, hidden, channels, spread] of renderShapes) {
+    it(`every kernel renders the same pixels (${name})`, () => {
+      const model = syntheticModel({ width: 45, height: 31, channels, levels, hidden, seed: levels + hidden.length }, spread);
+      // Wider and narrower than the model, with widths that are not multiples of four.
+      for (const [width, height] of [[45, 31], [103, 70], [13, 9]]) {
+        const render = (kernel: KernelName) => {
+          const out = new Uint8Array(width * height * channels);
+          createRenderer(model, width, height, kernel).renderRows(0, height, out);
+          return out;
+        };
+        const reference = render('reference');
+        expect(new Set(reference).size).toBeGreaterThan(2);
+        expect(render('generated')).toEqual(reference);
+        expect(render('wasm')).toEqual(reference);
+      }
+    });
+  }
+});
+
+describe('the wasm render rounds and clamps as the reference', () => {
+  it('at and around every half step, below 0, above 255, and for NaN and infinities', () => {
+    // One level, a grid exactly as wide as the output (so each pixel's input is its latent), one
+    // ReLU unit passing it on, and outputs latent - 1/2: each pixel is toByte(latent).
+    const values: number[] = [-1, -0, 0, 1e-9, 1.2, 255, NaN, Infinity, -Infinity];
+    for (let k = 0; k <= 256; k++) {
+      for (const offset of [-1e-7, 0, 1e-7]) values.push((k - 0.5) / 255 + offset, k / 255 + offset);
+    }
+    const width = values.length;
+    expect(width % 4).not.toBe(0); // the last pixels take the one-at-a-time path
+    const model = {
+      kind: 'latent-grid' as const,
+      width,
+      height: 1,
+      channels: 3,
+      grids: [{ width, height: 1 }],
+      latents: [Float32Array.from(values)],
+      layers: [
+        { shape: { inputs: 1, outputs: 1 }, weights: Float32Array.of(1), biases: Float32Array.of(0) },
+        { shape: { inputs: 1, outputs: 3 }, weights: Float32Array.of(1, 1, 1), biases: Float32Array.of(-0.5, -0.5, -0.5) },
+      ],
+    };
+    const render = (kernel: KernelName) => {
+      const out = new Uint8Array(width * 3);
+      createRenderer(model, width, 1, kernel).renderRows(0, 1, out);
+      return out;
+    };
+    const reference = render('reference');
+    expect(new Set(reference).size).toBe(256);
+    expect(render('wasm')).toEqual(reference);
+  });
+});
+
