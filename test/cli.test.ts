@@ -303,7 +303,7 @@ describe.concurrent('usage errors exit 2 with a one-line message', () => {
     ['WebP too large', ['decode', 'crop.nnimg', '-o', 'big.webp', '--width', '20000'], /WebP/],
     ['--optimizer genetic with the latent-grid model', ['encode', 'crop.png', '--optimizer', 'genetic'], /--optimizer genetic needs --model mlp/],
     ['unknown --optimizer', ['encode', 'crop.png', '--model', 'mlp', '--optimizer', 'sgd'], /--optimizer must be rprop, adam, genetic/],
-    ['unknown --model', ['encode', 'crop.png', '--model', 'cnn'], /--model must be latent-grid or mlp/],
+    ['unknown --model', ['encode', 'crop.png', '--model', 'cnn'], /--model must be latent-grid, mlp, coordinate-mlp, not 'cnn'/],
     ['--layers with a zero width', ['encode', 'crop.png', '--model', 'mlp', '--layers', '15,0,15'], /--layers must be 1 to 4 hidden layer widths/],
     ['--layers too wide', ['encode', 'crop.png', '--model', 'mlp', '--layers', '65'], /--layers/],
     ['--layers too many', ['encode', 'crop.png', '--model', 'mlp', '--layers', '4,4,4,4,4'], /--layers/],

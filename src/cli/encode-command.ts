@@ -82,8 +82,12 @@ export interface EncodeSettings {
   json: boolean;
 }
 
-/** --model values and the kinds they name. */
-const MODEL_NAMES: Record<string, ModelKind> = { 'latent-grid': 'latent-grid', mlp: 'coordinate-mlp' };
+/** --model values of each kind: keyed by the kind, so that a kind without one is a compile error. */
+const MODEL_NAMES: Record<ModelKind, readonly string[]> = { 'latent-grid': ['latent-grid'], 'coordinate-mlp': ['mlp', 'coordinate-mlp'] };
+
+function modelNamed(name: string): ModelKind | undefined {
+  return (Object.keys(MODEL_NAMES) as ModelKind[]).find((kind) => MODEL_NAMES[kind].includes(name));
+}
 
 const COMMAND = 'encode';
 export const DEFAULT_QUALITY = 75;
@@ -118,8 +122,8 @@ export function encodeSettings(input: string, flags: EncodeFlags): EncodeSetting
 }
 
 function modelSettings(flags: EncodeFlags): Pick<EncodeSettings, 'model' | 'layers' | 'optimizer' | 'childSteps'> {
-  const model = flags.model === undefined ? 'latent-grid' : MODEL_NAMES[flags.model];
-  if (model === undefined) throw new UsageError(`--model must be ${Object.keys(MODEL_NAMES).join(' or ')}, not '${flags.model}'`, COMMAND);
+  const model = flags.model === undefined ? 'latent-grid' : modelNamed(flags.model);
+  if (model === undefined) throw new UsageError(`--model must be ${Object.values(MODEL_NAMES).flat().join(', ')}, not '${flags.model}'`, COMMAND);
   const layers = optional(flags.layers, parseLayers);
   const optimizer = optional(flags.optimizer, (raw) => {
     const name = COORDINATE_MLP_OPTIMIZERS.find((o) => o === raw);
