@@ -207,16 +207,29 @@ describe('nnimg compare', () => {
     expect(strip(again.report.measurements)).toEqual(strip(report.measurements.filter((m) => m.image === 'coffee-crop.png')));
   });
 
-  it('keys nnimg results to the encoder code, so a changed encoder is measured again', async () => {
+  it('keys nnimg results to the encoder code and kernels, in any folder added later, so a changed encoder is measured again', async () => {
     const code = join(dir, 'code');
-    mkdirSync(code);
+    mkdirSync(join(code, 'report'), { recursive: true });
     writeFileSync(join(code, 'encode.js'), 'export const a = 1;');
     writeFileSync(join(code, 'encode.d.ts'), 'export declare const a: number;');
-    const before = await codeDigest([code, join(dir, 'no-such-folder')]);
+    writeFileSync(join(code, 'report', 'table.js'), 'export const t = 1;');
+    const wasm = join(dir, 'kernels.wasm');
+    writeFileSync(wasm, new Uint8Array([0, 97, 115, 109]));
+    const digest = () => codeDigest(code, ['report'], [wasm]);
+    const before = await digest();
     writeFileSync(join(code, 'encode.d.ts'), 'export declare const a: 1;');
-    expect(await codeDigest([code])).toBe(before);
+    writeFileSync(join(code, 'report', 'table.js'), 'export const t = 2;');
+    expect(await digest()).toBe(before);
+    // A folder that did not exist when the list of folders was written.
+    mkdirSync(join(code, 'synthesis'));
+    writeFileSync(join(code, 'synthesis', 'render.js'), 'export const r = 1;');
+    const withFolder = await digest();
+    expect(withFolder).not.toBe(before);
+    writeFileSync(wasm, new Uint8Array([0, 97, 115, 109, 1]));
+    const withKernels = await digest();
+    expect(withKernels).not.toBe(withFolder);
     writeFileSync(join(code, 'encode.js'), 'export const a = 2;');
-    expect(await codeDigest([code])).not.toBe(before);
+    expect(await digest()).not.toBe(withKernels);
   });
 
   it('refuses bad flags with a usage error', async () => {

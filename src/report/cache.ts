@@ -6,7 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import type { Dirent } from 'node:fs';
 
 /** Bumped when the layout of cached records changes. */
 export const CACHE_SCHEMA = 1;
@@ -88,20 +89,39 @@ export class ResultCache {
 }
 
 /**
- * A digest of the code in `folders` (.js and .ts files, not declarations), so that cached nnimg
- * results are not reused after the encoder changed without a version bump. Missing folders count
- * as empty.
+ * A digest of the code under `root` (.js and .ts files, not declarations, in every folder below
+ * it but those named in `skip`) and of the `files` given (the WebAssembly module), so that cached
+ * nnimg results are not reused after the encoder changed without a version bump. Walking the tree
+ * rather than listing folders: a folder added later is covered too. Missing files count as empty.
  */
-export async function codeDigest(folders: readonly string[]): Promise<string> {
+export async function codeDigest(root: string, skip: readonly string[] = [], files: readonly string[] = []): Promise<string> {
   const hash = createHash('sha256');
-  for (const folder of folders) {
-    let names: string[];
+  const walk = async (folder: string, path: string): Promise<void> => {
+    let entries: Dirent[];
     try {
-      names = (await readdir(folder)).filter((n) => /\.(js|ts)$/.test(n) && !n.endsWith('.d.ts')).sort();
+      entries = await readdir(folder, { withFileTypes: true });
     } catch {
-      names = [];
+      return;
     }
-    for (const name of names) hash.update(`${name}\u0000`).update(await readFile(join(folder, name))).update('\u0000');
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const name = `${path}${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!skip.includes(name)) await walk(join(folder, entry.name), `${name}/`);
+      } else if (/\.(js|ts)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
+        hash.update(`${name}\u0000`).update(await readFile(join(folder, entry.name))).update('\u0000');
+      }
+    }
+  };
+  await walk(root, '');
+  for (const file of files) {
+    let data: Uint8Array;
+    try {
+      data = await readFile(file);
+    } catch {
+      data = new Uint8Array();
+    }
+    hash.update(`${basename(file)}\u0000`).update(data).update('\u0000');
   }
   return hash.digest('hex').slice(0, 16);
 }

@@ -168,11 +168,11 @@ export async function runCompare(options: CompareOptions): Promise<CompareOutput
     cropSize: options.cropSize ?? DEFAULT_CROP,
   };
   const versions = { nnimg: options.version, nnimgFormat: FORMAT_VERSION, node: process.versions.node, sharp: sharpVersions() };
-  // The encoder's own code, beside this module's folder: a change to it invalidates cached nnimg results.
+  // The encoder's own code (this module's package: src/ or dist/, all but what only reports, runs
+  // the command line or runs in browsers) and its WebAssembly kernels: a change to either
+  // invalidates cached nnimg results.
   const here = dirname(fileURLToPath(import.meta.url));
-  const encoderCode = await codeDigest(
-    ['.', 'decoder', 'encoder', 'entropy', 'format', 'image', 'kernels', 'kinds', 'kinds/coordinate-mlp', 'kinds/latent-grid', 'optimizer'].map((f) => join(here, '..', f)),
-  );
+  const encoderCode = await codeDigest(join(here, '..'), ['report', 'cli', 'web'], [join(here, '..', '..', 'build', 'kernels.wasm')]);
 
   /** The cache key of one task: image pixels, budget, codec, its settings and the versions that make it. */
   const taskKey = (digest: string, budget: number, codec: CodecName) =>
