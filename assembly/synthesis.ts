@@ -23,13 +23,15 @@ const ROW_LOWER = SynthesisSlot.RowLower;
 const ROW_FRAC = SynthesisSlot.RowFrac;
 const BLENDED = SynthesisSlot.Blended;
 const COLUMN_LEFT = SynthesisSlot.ColumnLeft;
-const COLUMN_RIGHT = SynthesisSlot.ColumnRight;
 const COLUMN_FRAC = SynthesisSlot.ColumnFrac;
 const WEIGHTS = SynthesisSlot.Weights;
 const BIASES = SynthesisSlot.Biases;
 const LAYER_INPUTS = SynthesisSlot.LayerInputs;
 const LAYER_OUTPUTS = SynthesisSlot.LayerOutputs;
 const PIXELS = SynthesisSlot.Pixels;
+const SKIP_ZEROS = SynthesisSlot.SkipZeros;
+const ACTIVE_LEVELS = SynthesisSlot.ActiveLevels;
+const INPUT_COLUMNS = SynthesisSlot.InputColumns;
 const WIDTHS = SynthesisSlot.Widths;
 
 const UNIT_BYTES: usize = 32;
@@ -48,67 +50,157 @@ const MAX_ACTIVATION: f64 = 18446744073709551616.0;
 
 /** A hidden unit's output: 0 unless positive, at most MAX_ACTIVATION, rounded to float32. */
 @inline function hiddenOutput(z: v128, zero: v128, limit: v128): v128 {
-  return v128.and(roundedToF32(f64x2.min(z, limit)), f64x2.gt(z, zero));
+  // pmin is min but for NaN and zeros' signs, which the mask makes 0 all the same; one instruction.
+  return v128.and(roundedToF32(f64x2.pmin(z, limit)), f64x2.gt(z, zero));
 }
 
-/** Float32 outputs of four output units at a time; ReLU (hidden layers) keeps positive sums only. */
-function forwardLayer(inputs: i32, outputs: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, relu: bool): void {
-  const rowBytes = <usize>inputs << 3;
+/** A hidden unit's (relu) or an output unit's float32 value, four pixels in two vectors stored at `out`. */
+@inline function storeUnit(out: usize, low: v128, high: v128, relu: bool, zero: v128, limit: v128): void {
+  if (relu) {
+    v128.store(out, hiddenOutput(low, zero, limit));
+    v128.store(out, hiddenOutput(high, zero, limit), 16);
+  } else {
+    v128.store(out, roundedToF32(low));
+    v128.store(out, roundedToF32(high), 16);
+  }
+}
+
+/**
+ * Float32 outputs of four output units at a time; ReLU (hidden layers) keeps positive sums only.
+ * Weights come in blocks of four output units (the host's layout, wasm-render.ts): block b's
+ * weights of input column c are the four float64 at weights + (b * width + c) * 32, `width` being
+ * the layer's inputs. Input i is unit i of layerInputs, of column i; or, `sparse` (the first layer,
+ * which skips zero inputs: renderRow), of the column at byte offset load<i32>(columns + 4i) / 32.
+ * Output units past a multiple of four take the narrower tails (an RGB output: three, not four).
+ */
+@inline function forwardLayer(inputs: i32, outputs: i32, width: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, columns: usize, sparse: bool, relu: bool): void {
   const zero = f64x2.splat(0);
   const limit = f64x2.splat(MAX_ACTIVATION);
-  for (let o = 0; o < outputs; o += 4) {
-    const w0 = weights + <usize>o * rowBytes;
-    const w1 = w0 + rowBytes;
-    const w2 = w1 + rowBytes;
-    const w3 = w2 + rowBytes;
+  const blockBytes = <usize>width << 5;
+  const unitsEnd = layerInputs + <usize>inputs * UNIT_BYTES;
+  let o = 0;
+  let block = weights;
+  for (; o + 4 <= outputs; o += 4) {
     const b = biases + (<usize>o << 3);
     let z0a = v128.load64_splat(b);
-    let z1a = v128.load64_splat(b + 8);
-    let z2a = v128.load64_splat(b + 16);
-    let z3a = v128.load64_splat(b + 24);
+    let z1a = v128.load64_splat(b, 8);
+    let z2a = v128.load64_splat(b, 16);
+    let z3a = v128.load64_splat(b, 24);
     let z0b = z0a;
     let z1b = z1a;
     let z2b = z2a;
     let z3b = z3a;
-    for (let i = 0; i < inputs; i++) {
-      const unit = layerInputs + <usize>i * UNIT_BYTES;
+    let w = block;
+    let column = columns;
+    for (let unit = layerInputs; unit < unitsEnd; unit += UNIT_BYTES) {
+      if (sparse) {
+        w = block + <usize>load<i32>(column);
+        column += 4;
+      }
       const a = v128.load(unit);
       const b = v128.load(unit, 16);
-      const w = <usize>i << 3;
-      const s0 = v128.load64_splat(w0 + w);
+      const s0 = v128.load64_splat(w);
       z0a = f64x2.add(z0a, f64x2.mul(s0, a));
       z0b = f64x2.add(z0b, f64x2.mul(s0, b));
-      const s1 = v128.load64_splat(w1 + w);
+      const s1 = v128.load64_splat(w, 8);
       z1a = f64x2.add(z1a, f64x2.mul(s1, a));
       z1b = f64x2.add(z1b, f64x2.mul(s1, b));
-      const s2 = v128.load64_splat(w2 + w);
+      const s2 = v128.load64_splat(w, 16);
       z2a = f64x2.add(z2a, f64x2.mul(s2, a));
       z2b = f64x2.add(z2b, f64x2.mul(s2, b));
-      const s3 = v128.load64_splat(w3 + w);
+      const s3 = v128.load64_splat(w, 24);
       z3a = f64x2.add(z3a, f64x2.mul(s3, a));
       z3b = f64x2.add(z3b, f64x2.mul(s3, b));
+      if (!sparse) w += 32;
     }
     const out = layerOutputs + <usize>o * UNIT_BYTES;
-    if (relu) {
-      v128.store(out, hiddenOutput(z0a, zero, limit));
-      v128.store(out, hiddenOutput(z0b, zero, limit), 16);
-      v128.store(out, hiddenOutput(z1a, zero, limit), 32);
-      v128.store(out, hiddenOutput(z1b, zero, limit), 48);
-      v128.store(out, hiddenOutput(z2a, zero, limit), 64);
-      v128.store(out, hiddenOutput(z2b, zero, limit), 80);
-      v128.store(out, hiddenOutput(z3a, zero, limit), 96);
-      v128.store(out, hiddenOutput(z3b, zero, limit), 112);
-    } else {
-      v128.store(out, roundedToF32(z0a));
-      v128.store(out, roundedToF32(z0b), 16);
-      v128.store(out, roundedToF32(z1a), 32);
-      v128.store(out, roundedToF32(z1b), 48);
-      v128.store(out, roundedToF32(z2a), 64);
-      v128.store(out, roundedToF32(z2b), 80);
-      v128.store(out, roundedToF32(z3a), 96);
-      v128.store(out, roundedToF32(z3b), 112);
-    }
+    storeUnit(out, z0a, z0b, relu, zero, limit);
+    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, zero, limit);
+    storeUnit(out + 2 * UNIT_BYTES, z2a, z2b, relu, zero, limit);
+    storeUnit(out + 3 * UNIT_BYTES, z3a, z3b, relu, zero, limit);
+    block += blockBytes;
   }
+  const tail = outputs - o;
+  if (tail == 0) return;
+  const b = biases + (<usize>o << 3);
+  const out = layerOutputs + <usize>o * UNIT_BYTES;
+  let w = block;
+  let column = columns;
+  if (tail == 3) {
+    let z0a = v128.load64_splat(b);
+    let z1a = v128.load64_splat(b, 8);
+    let z2a = v128.load64_splat(b, 16);
+    let z0b = z0a;
+    let z1b = z1a;
+    let z2b = z2a;
+    for (let unit = layerInputs; unit < unitsEnd; unit += UNIT_BYTES) {
+      if (sparse) {
+        w = block + <usize>load<i32>(column);
+        column += 4;
+      }
+      const a = v128.load(unit);
+      const b = v128.load(unit, 16);
+      const s0 = v128.load64_splat(w);
+      z0a = f64x2.add(z0a, f64x2.mul(s0, a));
+      z0b = f64x2.add(z0b, f64x2.mul(s0, b));
+      const s1 = v128.load64_splat(w, 8);
+      z1a = f64x2.add(z1a, f64x2.mul(s1, a));
+      z1b = f64x2.add(z1b, f64x2.mul(s1, b));
+      const s2 = v128.load64_splat(w, 16);
+      z2a = f64x2.add(z2a, f64x2.mul(s2, a));
+      z2b = f64x2.add(z2b, f64x2.mul(s2, b));
+      if (!sparse) w += 32;
+    }
+    storeUnit(out, z0a, z0b, relu, zero, limit);
+    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, zero, limit);
+    storeUnit(out + 2 * UNIT_BYTES, z2a, z2b, relu, zero, limit);
+  } else if (tail == 2) {
+    let z0a = v128.load64_splat(b);
+    let z1a = v128.load64_splat(b, 8);
+    let z0b = z0a;
+    let z1b = z1a;
+    for (let unit = layerInputs; unit < unitsEnd; unit += UNIT_BYTES) {
+      if (sparse) {
+        w = block + <usize>load<i32>(column);
+        column += 4;
+      }
+      const a = v128.load(unit);
+      const b = v128.load(unit, 16);
+      const s0 = v128.load64_splat(w);
+      z0a = f64x2.add(z0a, f64x2.mul(s0, a));
+      z0b = f64x2.add(z0b, f64x2.mul(s0, b));
+      const s1 = v128.load64_splat(w, 8);
+      z1a = f64x2.add(z1a, f64x2.mul(s1, a));
+      z1b = f64x2.add(z1b, f64x2.mul(s1, b));
+      if (!sparse) w += 32;
+    }
+    storeUnit(out, z0a, z0b, relu, zero, limit);
+    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, zero, limit);
+  } else {
+    let z0a = v128.load64_splat(b);
+    let z0b = z0a;
+    for (let unit = layerInputs; unit < unitsEnd; unit += UNIT_BYTES) {
+      if (sparse) {
+        w = block + <usize>load<i32>(column);
+        column += 4;
+      }
+      const s0 = v128.load64_splat(w);
+      z0a = f64x2.add(z0a, f64x2.mul(s0, v128.load(unit)));
+      z0b = f64x2.add(z0b, f64x2.mul(s0, v128.load(unit, 16)));
+      if (!sparse) w += 32;
+    }
+    storeUnit(out, z0a, z0b, relu, zero, limit);
+  }
+}
+
+/** forwardLayer of the first layer, its inputs the levels not skipped (their columns listed). */
+function forwardFirst(inputs: i32, outputs: i32, width: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, columns: usize, relu: bool): void {
+  forwardLayer(inputs, outputs, width, weights, biases, layerInputs, layerOutputs, columns, true, relu);
+}
+
+/** forwardLayer of a later layer: every unit of the layer before, in order. */
+function forwardNext(inputs: i32, outputs: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, relu: bool): void {
+  forwardLayer(inputs, outputs, inputs, weights, biases, layerInputs, layerOutputs, 0, false, relu);
 }
 
 /** (value + 1/2) * 255 clamped to [0, 255] and rounded half up, as Math.round; NaN gives 0. */
@@ -134,67 +226,93 @@ function forwardLayer(inputs: i32, outputs: i32, weights: usize, biases: usize, 
   return v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(toBytes2(low)), i32x4.trunc_sat_f64x2_s_zero(toBytes2(high)), 0, 1, 4, 5);
 }
 
-/** The float32 pairs at indices a and b of `base`: base[a], base[a + 1], base[b], base[b + 1]. */
-@inline function gatherPairs(base: usize, a: i32, b: i32): v128 {
-  return v128.load64_lane(base + (<usize>b << 2), v128.load64_zero(base + (<usize>a << 2)), 1);
+/** toF32(left + fx * (right - left)) on two pixels, each of whose two cells are one float64 pair. */
+@inline function lerp2(pair0: v128, pair1: v128, fx: v128): v128 {
+  const left = v128.shuffle<f64>(pair0, pair1, 0, 2);
+  const right = v128.shuffle<f64>(pair0, pair1, 1, 3);
+  return roundedToF32(f64x2.add(left, f64x2.mul(fx, f64x2.sub(right, left))));
 }
 
-/** toF32(left + fx * (right - left)) in float64 on the two low float32 lanes of each. */
-@inline function lerp(left: v128, right: v128, fx: v128): v128 {
-  const l = f64x2.promote_low_f32x4(left);
-  const r = f64x2.promote_low_f32x4(right);
-  return roundedToF32(f64x2.add(l, f64x2.mul(f64x2.promote_low_f32x4(fx), f64x2.sub(r, l))));
-}
+/** Every bit but the sign: a value is non-zero (or NaN) where its bits under this are. */
+const MAGNITUDE_BITS: i32 = 0x7fffffff;
+const MAGNITUDE_BITS_64: i64 = 0x7fffffffffffffff;
 
-/** Renders one output row, whose taps the host wrote at ROW_UPPER, ROW_LOWER and ROW_FRAC. */
+/**
+ * Renders one output row, whose taps the host wrote at ROW_UPPER, ROW_LOWER and ROW_FRAC.
+ *
+ * Zero inputs are skipped where SKIP_ZEROS is set (the host sets it when every first-layer weight
+ * is finite): a weight times a zero input is a zero, and adding a zero leaves a sum as it is but
+ * for the sign of a zero sum, which neither the ReLU nor the conversion to bytes can tell apart.
+ * So the other terms are added in the same order and the pixels are the reference's. Whole levels
+ * are skipped for a row whose blended row is all zeros, and a level's input for four pixels
+ * whose taps' cells are all zeros: fine grids are mostly zeros (a file's finest level often wholly).
+ */
 export function renderRow(layout: usize): void {
   const outWidth = field(layout, OUT_WIDTH);
   const paddedWidth = (outWidth + 3) & ~3;
   const channels = field(layout, CHANNELS);
   const levels = field(layout, LEVELS);
   const layerCount = field(layout, LAYER_COUNT);
+  const skipZeros = field(layout, SKIP_ZEROS) != 0;
   const latents = address(layout, LATENTS);
   const blended = address(layout, BLENDED);
   const columnLeft = address(layout, COLUMN_LEFT);
-  const columnRight = address(layout, COLUMN_RIGHT);
   const columnFrac = address(layout, COLUMN_FRAC);
   const weights = address(layout, WEIGHTS);
   const biases = address(layout, BIASES);
   const pixels = address(layout, PIXELS);
+  const activeLevels = address(layout, ACTIVE_LEVELS);
+  const inputColumns = address(layout, INPUT_COLUMNS);
 
   // Each level: the blend of the two grid rows this output row falls between.
   let blendedAt = blended;
+  let activeCount = 0;
   for (let l = 0; l < levels; l++) {
     const gridWidth = load<i32>(address(layout, GRID_WIDTHS) + (<usize>l << 2));
     const upper = latents + (<usize>load<i32>(address(layout, ROW_UPPER) + (<usize>l << 2)) << 2);
     const lower = latents + (<usize>load<i32>(address(layout, ROW_LOWER) + (<usize>l << 2)) << 2);
     const fy = <f64>load<f32>(address(layout, ROW_FRAC) + (<usize>l << 2));
+    let bits: i32 = 0;
     for (let c = 0; c < gridWidth; c++) {
       const top = <f64>load<f32>(upper + (<usize>c << 2));
       const bottom = <f64>load<f32>(lower + (<usize>c << 2));
-      store<f32>(blendedAt + (<usize>c << 2), <f32>(top + fy * (bottom - top)));
+      const value = <f32>(top + fy * (bottom - top));
+      store<f64>(blendedAt + (<usize>c << 3), <f64>value);
+      bits |= reinterpret<i32>(value);
     }
     // The last cell once more: a tap's second cell is its first + 1, or its first at the row's
     // end (geometry.ts axisTaps), which is then this copy; so each tap's two cells are one load.
-    store<f32>(blendedAt + (<usize>gridWidth << 2), load<f32>(blendedAt + (<usize>(gridWidth - 1) << 2)));
-    blendedAt += <usize>(gridWidth + 1) << 2;
+    store<f64>(blendedAt + (<usize>gridWidth << 3), load<f64>(blendedAt + (<usize>(gridWidth - 1) << 3)));
+    blendedAt += <usize>(gridWidth + 1) << 3;
+    if (!skipZeros || (bits & MAGNITUDE_BITS) != 0) {
+      store<i32>(activeLevels + (<usize>activeCount << 2), l);
+      activeCount++;
+    }
   }
 
+  const magnitude = i64x2.splat(MAGNITUDE_BITS_64);
   for (let x = 0; x < outWidth; x += 4) {
-    // The network's inputs: each level's blended row interpolated at the four pixels.
+    // The network's inputs: each level's blended row interpolated at the four pixels; those not
+    // all zero, in the order of the levels, with the byte offsets of their weights.
     let inputs = address(layout, LAYER_INPUTS);
     let outputs = address(layout, LAYER_OUTPUTS);
-    // Four lanes at a time (the taps gathered), the same float64 operations as one at a time.
-    for (let l = 0; l < levels; l++) {
-      const unit = inputs + <usize>l * UNIT_BYTES;
-      const tap = <usize>(l * paddedWidth + x) << 2;
-      const pair01 = gatherPairs(blended, load<i32>(columnLeft + tap), load<i32>(columnLeft + tap, 4));
-      const pair23 = gatherPairs(blended, load<i32>(columnLeft + tap, 8), load<i32>(columnLeft + tap, 12));
-      const left = v128.shuffle<f32>(pair01, pair23, 0, 2, 4, 6);
-      const right = v128.shuffle<f32>(pair01, pair23, 1, 3, 5, 7);
-      const fx = v128.load(columnFrac + tap);
-      v128.store(unit, lerp(left, right, fx));
-      v128.store(unit, lerp(v128.shuffle<f32>(left, left, 2, 3, 0, 1), v128.shuffle<f32>(right, right, 2, 3, 0, 1), v128.shuffle<f32>(fx, fx, 2, 3, 0, 1)), 16);
+    let inputCount = 0;
+    // Four lanes at a time, the same float64 operations as one at a time.
+    for (let a = 0; a < activeCount; a++) {
+      const l = load<i32>(activeLevels + (<usize>a << 2));
+      const tap = <usize>(l * paddedWidth + x);
+      const left = columnLeft + (tap << 2);
+      const pair0 = v128.load(blended + (<usize>load<i32>(left) << 3));
+      const pair1 = v128.load(blended + (<usize>load<i32>(left, 4) << 3));
+      const pair2 = v128.load(blended + (<usize>load<i32>(left, 8) << 3));
+      const pair3 = v128.load(blended + (<usize>load<i32>(left, 12) << 3));
+      if (skipZeros && !v128.any_true(v128.and(v128.or(v128.or(pair0, pair1), v128.or(pair2, pair3)), magnitude))) continue;
+      const fx = columnFrac + (tap << 3);
+      const unit = inputs + <usize>inputCount * UNIT_BYTES;
+      v128.store(unit, lerp2(pair0, pair1, v128.load(fx)));
+      v128.store(unit, lerp2(pair2, pair3, v128.load(fx, 16)), 16);
+      store<i32>(inputColumns + (<usize>inputCount << 2), l << 5);
+      inputCount++;
     }
     let weightAt = weights;
     let biasAt = biases;
@@ -202,7 +320,9 @@ export function renderRow(layout: usize): void {
       const layerIn = field(layout, WIDTHS + k);
       const layerOut = field(layout, WIDTHS + k + 1);
       const paddedOut = (layerOut + 3) & ~3;
-      forwardLayer(layerIn, paddedOut, weightAt, biasAt, inputs, outputs, k < layerCount - 1);
+      const relu = k < layerCount - 1;
+      if (k == 0) forwardFirst(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns, relu);
+      else forwardNext(layerIn, layerOut, weightAt, biasAt, inputs, outputs, relu);
       weightAt += <usize>(paddedOut * layerIn) << 3;
       biasAt += <usize>paddedOut << 3;
       const swap = inputs;
@@ -210,7 +330,15 @@ export function renderRow(layout: usize): void {
       outputs = swap;
     }
     const lanes = min(4, outWidth - x);
-    if (lanes == 4) {
+    if (lanes == 4 && channels == 3) {
+      // Twelve bytes: the three channels' four bytes each, interleaved pixel by pixel (the store
+      // writes sixteen; the host leaves room past the row, and the next pixels overwrite the rest).
+      const red = toBytes(v128.load(inputs), v128.load(inputs, 16));
+      const green = toBytes(v128.load(inputs, UNIT_BYTES), v128.load(inputs, UNIT_BYTES + 16));
+      const blue = toBytes(v128.load(inputs, 2 * UNIT_BYTES), v128.load(inputs, 2 * UNIT_BYTES + 16));
+      const planar = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(red, green), i16x8.narrow_i32x4_u(blue, blue));
+      v128.store(pixels + <usize>(x * 3), v128.shuffle<u8>(planar, planar, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15));
+    } else if (lanes == 4) {
       const pixel = pixels + <usize>(x * channels);
       const step = <usize>channels;
       for (let c = 0; c < channels; c++) {

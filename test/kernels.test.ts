@@ -154,6 +154,45 @@ describe('synthesis evaluators', () => {
   }
 });
 
+describe('the wasm render skips zero inputs as if it added them', () => {
+  // Files' fine grids are mostly zeros: a level wholly (often level 0), rows of it, or patches.
+  // The render skips a level for a row whose blended row is all zeros, and a level's input for
+  // four pixels whose cells are all zeros (assembly/synthesis.ts renderRow); the pixels must stay
+  // the reference's, which adds every product.
+  const zeroed = (seed: number, nonFiniteWeight?: number) => {
+    const model = syntheticModel({ width: 45, height: 31, channels: 3, levels: 5, hidden: [16], seed }, 1);
+    const random = new Random(seed);
+    const [level0, level1, level2, level3] = model.latents;
+    level0.fill(0); // a level wholly zero
+    const width1 = model.grids[1].width;
+    for (let y = 0; y < model.grids[1].height; y++) if (y % 3 !== 1) level1.fill(y % 2 ? -0 : 0, y * width1, (y + 1) * width1); // rows of zeros, some -0
+    for (let i = 0; i < level2.length; i++) if (random.next() < 0.7) level2[i] = 0; // scattered zeros
+    level3.fill(0, 0, level3.length >> 1); // the top half
+    if (nonFiniteWeight !== undefined) model.layers[0].weights[3] = nonFiniteWeight;
+    return model;
+  };
+  const cases: [string, ReturnType<typeof zeroed>][] = [
+    ['zero levels, rows and cells', zeroed(3)],
+    ['another seed', zeroed(4)],
+    ['an infinite first-layer weight (0 x Infinity is NaN: nothing skipped)', zeroed(5, Infinity)],
+    ['a NaN first-layer weight', zeroed(6, NaN)],
+  ];
+  for (const [name, model] of cases) {
+    it(name, () => {
+      for (const [width, height] of [[45, 31], [211, 150], [13, 9]]) {
+        const render = (kernel: KernelName) => {
+          const out = new Uint8Array(width * height * 3);
+          createRenderer(model, width, height, kernel).renderRows(0, height, out);
+          return out;
+        };
+        const reference = render('reference');
+        expect(new Set(reference).size).toBeGreaterThan(2);
+        expect(render('wasm')).toEqual(reference);
+      }
+    });
+  }
+});
+
 describe('the wasm render rounds and clamps as the reference', () => {
   it('at and around every half step, below 0, above 255, and for NaN and infinities', () => {
     // One level, a grid exactly as wide as the output (so each pixel's input is its latent), one

@@ -22,20 +22,28 @@ export const enum SynthesisSlot {
   RowUpper,
   RowLower,
   RowFrac,
-  /** f32 blend of each level's two grid rows, levels concatenated. */
+  /** f64 blend (rounded to float32) of each level's two grid rows, levels concatenated. */
   Blended,
-  /** Per (level, output column), level l column x at l * paddedWidth + x: i32 indices into BLENDED, f32 fraction. */
+  /** Per (level, output column), level l column x at l * paddedWidth + x: i32 indices into BLENDED, f64 fraction. */
   ColumnLeft,
   ColumnRight,
   ColumnFrac,
-  /** f64 weights (per layer, padded outputs x inputs, row-major) and biases (padded outputs). */
+  /**
+   * f64 weights, per layer in blocks of four output units (padded with zeros), per input the
+   * block's four weights: layer weight [4b + j][i] at (b * inputs + i) * 4 + j; f64 biases, padded.
+   */
   Weights,
   Biases,
   /** f64 activations of four pixels per unit: the layer's inputs, then its outputs. */
   LayerInputs,
   LayerOutputs,
-  /** u8 pixels of the row, channels interleaved. */
+  /** u8 pixels of the row, channels interleaved, and 16 bytes to spare (a store writes 16 at a time). */
   Pixels,
+  /** 1 where zero inputs may be skipped (every first-layer weight finite), else 0. */
+  SkipZeros,
+  /** i32 scratch: this row's levels not all zero, then the byte offsets in a weight block of the inputs taken. */
+  ActiveLevels,
+  InputColumns,
   /** Widths of every layer, LAYER_COUNT + 1 of them: levels, hidden..., channels. */
   Widths,
 }

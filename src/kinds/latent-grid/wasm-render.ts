@@ -42,20 +42,25 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   at[Slot.RowUpper] = plan.reserve(levels * 4);
   at[Slot.RowLower] = plan.reserve(levels * 4);
   at[Slot.RowFrac] = plan.reserve(levels * 4);
-  at[Slot.Blended] = plan.reserve(blendedStarts[levels] * 4);
+  at[Slot.Blended] = plan.reserve(blendedStarts[levels] * 8);
   at[Slot.ColumnLeft] = plan.reserve(levels * paddedWidth * 4);
   at[Slot.ColumnRight] = plan.reserve(levels * paddedWidth * 4);
-  at[Slot.ColumnFrac] = plan.reserve(levels * paddedWidth * 4);
+  at[Slot.ColumnFrac] = plan.reserve(levels * paddedWidth * 8);
   at[Slot.Weights] = plan.reserve(weightCount * 8);
   at[Slot.Biases] = plan.reserve(biasCount * 8);
   at[Slot.LayerInputs] = plan.reserve(widestUnits * UNIT_BYTES);
   at[Slot.LayerOutputs] = plan.reserve(widestUnits * UNIT_BYTES);
-  at[Slot.Pixels] = plan.reserve(outWidth * channels);
+  at[Slot.Pixels] = plan.reserve(outWidth * channels + 16);
+  at[Slot.ActiveLevels] = plan.reserve(levels * 4);
+  at[Slot.InputColumns] = plan.reserve(levels * 4);
   const buffer = plan.commit();
   at[Slot.OutWidth] = outWidth;
   at[Slot.Channels] = channels;
   at[Slot.Levels] = levels;
   at[Slot.LayerCount] = layers.length;
+  // Zero inputs are skipped unless a first-layer weight is infinite or NaN (which no file holds),
+  // whose product with a zero is NaN (assembly/synthesis.ts renderRow).
+  at[Slot.SkipZeros] = layers[0].weights.every(Number.isFinite) ? 1 : 0;
   at.set(widths, Slot.Widths);
   new Int32Array(buffer, table, tableLength).set(at);
 
@@ -66,7 +71,7 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   // reads each tap's two cells as one pair from ColumnLeft; ColumnRight is filled all the same.
   const columnLeft = new Int32Array(buffer, at[Slot.ColumnLeft], levels * paddedWidth);
   const columnRight = new Int32Array(buffer, at[Slot.ColumnRight], levels * paddedWidth);
-  const columnFrac = new Float32Array(buffer, at[Slot.ColumnFrac], levels * paddedWidth);
+  const columnFrac = new Float64Array(buffer, at[Slot.ColumnFrac], levels * paddedWidth);
   grids.forEach((g, l) => {
     const taps = axisTaps(outWidth, g.width);
     for (let x = 0; x < paddedWidth; x++) {
@@ -76,13 +81,17 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
       columnFrac[l * paddedWidth + x] = taps.frac[source];
     }
   });
-  // Weights as float64 (exact), output units padded to a multiple of four with zeros.
+  // Weights as float64 (exact), in blocks of four output units padded with zeros: a block's four
+  // weights of one input side by side (the layout in wasm-layout.ts).
   const weights = new Float64Array(buffer, at[Slot.Weights], weightCount);
   const biases = new Float64Array(buffer, at[Slot.Biases], biasCount);
   let weightStart = 0;
   let biasStart = 0;
   for (const { shape, weights: layerWeights, biases: layerBiases } of layers) {
-    weights.set(layerWeights, weightStart);
+    for (let o = 0; o < shape.outputs; o++) {
+      const block = weightStart + (o >> 2) * 4 * shape.inputs;
+      for (let i = 0; i < shape.inputs; i++) weights[block + i * 4 + (o & 3)] = layerWeights[o * shape.inputs + i];
+    }
     biases.set(layerBiases, biasStart);
     weightStart += padded(shape.outputs) * shape.inputs;
     biasStart += padded(shape.outputs);
