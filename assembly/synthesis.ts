@@ -212,18 +212,25 @@ function forwardNext(inputs: i32, outputs: i32, weights: usize, biases: usize, l
   return <u8>(<i32>whole + (v - whole >= 0.5 ? 1 : 0));
 }
 
-/** toByte on two float64 lanes, as whole numbers in float64: the same comparisons and rounding. */
+/** 2^52: a whole number n in [0, 2^31) plus this has n in its low 32 bits. */
+const LOW_BITS_OFFSET: f64 = 4503599627370496.0;
+
+/**
+ * toByte on two float64 lanes, as whole numbers in the low 32 bits of each lane: the same
+ * comparisons and rounding. pmin and pmax clamp to [0, 255] and make NaN 0 (each gives its first
+ * operand unless the second is smaller, or larger: a NaN compares false).
+ */
 @inline function toBytes2(value: v128): v128 {
   const v = f64x2.mul(f64x2.add(value, f64x2.splat(0.5)), f64x2.splat(255));
-  const whole = f64x2.floor(v);
-  const up = v128.and(f64x2.ge(f64x2.sub(v, whole), f64x2.splat(0.5)), f64x2.splat(1));
-  const rounded = v128.bitselect(f64x2.splat(255), f64x2.add(whole, up), f64x2.ge(v, f64x2.splat(255)));
-  return v128.and(rounded, f64x2.gt(v, f64x2.splat(0))); // NaN and v <= 0: 0
+  const clamped = f64x2.pmax(f64x2.splat(0), f64x2.pmin(v, f64x2.splat(255)));
+  const whole = f64x2.floor(clamped);
+  const up = v128.and(f64x2.ge(f64x2.sub(clamped, whole), f64x2.splat(0.5)), f64x2.splat(1));
+  return f64x2.add(f64x2.add(whole, up), f64x2.splat(LOW_BITS_OFFSET));
 }
 
 /** toByte on four pixels (two float64 vectors), as four i32 lanes. */
 @inline function toBytes(low: v128, high: v128): v128 {
-  return v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(toBytes2(low)), i32x4.trunc_sat_f64x2_s_zero(toBytes2(high)), 0, 1, 4, 5);
+  return v128.shuffle<i32>(toBytes2(low), toBytes2(high), 0, 2, 4, 6);
 }
 
 /** toF32(left + fx * (right - left)) on two pixels, each of whose two cells are one float64 pair. */
