@@ -30,6 +30,7 @@ const LAYER_INPUTS = SynthesisSlot.LayerInputs;
 const LAYER_OUTPUTS = SynthesisSlot.LayerOutputs;
 const PIXELS = SynthesisSlot.Pixels;
 const SKIP_ZEROS = SynthesisSlot.SkipZeros;
+const UNCLAMPED = SynthesisSlot.Unclamped;
 const ACTIVE_LEVELS = SynthesisSlot.ActiveLevels;
 const INPUT_COLUMNS = SynthesisSlot.InputColumns;
 const WIDTHS = SynthesisSlot.Widths;
@@ -48,17 +49,23 @@ const UNIT_BYTES: usize = 32;
 /** MAX_ACTIVATION of src/format/network.ts: hidden activations are clamped to it (spec section 8). */
 const MAX_ACTIVATION: f64 = 18446744073709551616.0;
 
-/** A hidden unit's output: 0 unless positive, at most MAX_ACTIVATION, rounded to float32. */
-@inline function hiddenOutput(z: v128, zero: v128, limit: v128): v128 {
+/**
+ * A hidden unit's output: 0 unless positive, at most MAX_ACTIVATION, rounded to float32. Where the
+ * host has found that no sum can reach MAX_ACTIVATION (`clamp` false), the clamp is left out.
+ */
+@inline function hiddenOutput(z: v128, zero: v128, limit: v128, clamp: bool): v128 {
   // pmin is min but for NaN and zeros' signs, which the mask makes 0 all the same; one instruction.
-  return v128.and(roundedToF32(f64x2.pmin(z, limit)), f64x2.gt(z, zero));
+  if (clamp) return v128.and(roundedToF32(f64x2.pmin(z, limit)), f64x2.gt(z, zero));
+  // Rounding keeps the sign (or NaN), so a rounded sum is positive where the sum is; pmax gives
+  // its second operand where the first is smaller, else the first: +0 for zeros, negatives, NaN.
+  return f64x2.pmax(zero, roundedToF32(z));
 }
 
 /** A hidden unit's (relu) or an output unit's float32 value, four pixels in two vectors stored at `out`. */
-@inline function storeUnit(out: usize, low: v128, high: v128, relu: bool, zero: v128, limit: v128): void {
+@inline function storeUnit(out: usize, low: v128, high: v128, relu: bool, clamp: bool, zero: v128, limit: v128): void {
   if (relu) {
-    v128.store(out, hiddenOutput(low, zero, limit));
-    v128.store(out, hiddenOutput(high, zero, limit), 16);
+    v128.store(out, hiddenOutput(low, zero, limit, clamp));
+    v128.store(out, hiddenOutput(high, zero, limit, clamp), 16);
   } else {
     v128.store(out, roundedToF32(low));
     v128.store(out, roundedToF32(high), 16);
@@ -73,7 +80,7 @@ const MAX_ACTIVATION: f64 = 18446744073709551616.0;
  * which skips zero inputs: renderRow), of the column at byte offset load<i32>(columns + 4i) / 32.
  * Output units past a multiple of four take the narrower tails (an RGB output: three, not four).
  */
-@inline function forwardLayer(inputs: i32, outputs: i32, width: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, columns: usize, sparse: bool, relu: bool): void {
+@inline function forwardLayer(inputs: i32, outputs: i32, width: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, columns: usize, sparse: bool, relu: bool, clamp: bool): void {
   const zero = f64x2.splat(0);
   const limit = f64x2.splat(MAX_ACTIVATION);
   const blockBytes = <usize>width << 5;
@@ -114,10 +121,10 @@ const MAX_ACTIVATION: f64 = 18446744073709551616.0;
       if (!sparse) w += 32;
     }
     const out = layerOutputs + <usize>o * UNIT_BYTES;
-    storeUnit(out, z0a, z0b, relu, zero, limit);
-    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, zero, limit);
-    storeUnit(out + 2 * UNIT_BYTES, z2a, z2b, relu, zero, limit);
-    storeUnit(out + 3 * UNIT_BYTES, z3a, z3b, relu, zero, limit);
+    storeUnit(out, z0a, z0b, relu, clamp, zero, limit);
+    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, clamp, zero, limit);
+    storeUnit(out + 2 * UNIT_BYTES, z2a, z2b, relu, clamp, zero, limit);
+    storeUnit(out + 3 * UNIT_BYTES, z3a, z3b, relu, clamp, zero, limit);
     block += blockBytes;
   }
   const tail = outputs - o;
@@ -151,9 +158,9 @@ const MAX_ACTIVATION: f64 = 18446744073709551616.0;
       z2b = f64x2.add(z2b, f64x2.mul(s2, b));
       if (!sparse) w += 32;
     }
-    storeUnit(out, z0a, z0b, relu, zero, limit);
-    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, zero, limit);
-    storeUnit(out + 2 * UNIT_BYTES, z2a, z2b, relu, zero, limit);
+    storeUnit(out, z0a, z0b, relu, clamp, zero, limit);
+    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, clamp, zero, limit);
+    storeUnit(out + 2 * UNIT_BYTES, z2a, z2b, relu, clamp, zero, limit);
   } else if (tail == 2) {
     let z0a = v128.load64_splat(b);
     let z1a = v128.load64_splat(b, 8);
@@ -174,8 +181,8 @@ const MAX_ACTIVATION: f64 = 18446744073709551616.0;
       z1b = f64x2.add(z1b, f64x2.mul(s1, b));
       if (!sparse) w += 32;
     }
-    storeUnit(out, z0a, z0b, relu, zero, limit);
-    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, zero, limit);
+    storeUnit(out, z0a, z0b, relu, clamp, zero, limit);
+    storeUnit(out + UNIT_BYTES, z1a, z1b, relu, clamp, zero, limit);
   } else {
     let z0a = v128.load64_splat(b);
     let z0b = z0a;
@@ -189,18 +196,36 @@ const MAX_ACTIVATION: f64 = 18446744073709551616.0;
       z0b = f64x2.add(z0b, f64x2.mul(s0, v128.load(unit, 16)));
       if (!sparse) w += 32;
     }
-    storeUnit(out, z0a, z0b, relu, zero, limit);
+    storeUnit(out, z0a, z0b, relu, clamp, zero, limit);
   }
 }
 
-/** forwardLayer of the first layer, its inputs the levels not skipped (their columns listed). */
-function forwardFirst(inputs: i32, outputs: i32, width: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, columns: usize, relu: bool): void {
-  forwardLayer(inputs, outputs, width, weights, biases, layerInputs, layerOutputs, columns, true, relu);
+// forwardLayer's variants, each compiled on its own (a flag tested in the loop's tail slowed it):
+// the first layer (its inputs the levels not skipped, their columns listed) or a later one (every
+// unit of the layer before, in order); hidden, with or without the clamp, or the output layer.
+
+function firstHidden(inputs: i32, outputs: i32, width: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, columns: usize): void {
+  forwardLayer(inputs, outputs, width, weights, biases, layerInputs, layerOutputs, columns, true, true, false);
 }
 
-/** forwardLayer of a later layer: every unit of the layer before, in order. */
-function forwardNext(inputs: i32, outputs: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, relu: bool): void {
-  forwardLayer(inputs, outputs, inputs, weights, biases, layerInputs, layerOutputs, 0, false, relu);
+function firstHiddenClamped(inputs: i32, outputs: i32, width: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, columns: usize): void {
+  forwardLayer(inputs, outputs, width, weights, biases, layerInputs, layerOutputs, columns, true, true, true);
+}
+
+function firstOutput(inputs: i32, outputs: i32, width: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize, columns: usize): void {
+  forwardLayer(inputs, outputs, width, weights, biases, layerInputs, layerOutputs, columns, true, false, false);
+}
+
+function nextHidden(inputs: i32, outputs: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize): void {
+  forwardLayer(inputs, outputs, inputs, weights, biases, layerInputs, layerOutputs, 0, false, true, false);
+}
+
+function nextHiddenClamped(inputs: i32, outputs: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize): void {
+  forwardLayer(inputs, outputs, inputs, weights, biases, layerInputs, layerOutputs, 0, false, true, true);
+}
+
+function nextOutput(inputs: i32, outputs: i32, weights: usize, biases: usize, layerInputs: usize, layerOutputs: usize): void {
+  forwardLayer(inputs, outputs, inputs, weights, biases, layerInputs, layerOutputs, 0, false, false, false);
 }
 
 /** (value + 1/2) * 255 clamped to [0, 255] and rounded half up, as Math.round; NaN gives 0. */
@@ -261,6 +286,7 @@ export function renderRow(layout: usize): void {
   const levels = field(layout, LEVELS);
   const layerCount = field(layout, LAYER_COUNT);
   const skipZeros = field(layout, SKIP_ZEROS) != 0;
+  const clamp = field(layout, UNCLAMPED) == 0;
   const latents = address(layout, LATENTS);
   const blended = address(layout, BLENDED);
   const columnLeft = address(layout, COLUMN_LEFT);
@@ -327,9 +353,17 @@ export function renderRow(layout: usize): void {
       const layerIn = field(layout, WIDTHS + k);
       const layerOut = field(layout, WIDTHS + k + 1);
       const paddedOut = (layerOut + 3) & ~3;
-      const relu = k < layerCount - 1;
-      if (k == 0) forwardFirst(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns, relu);
-      else forwardNext(layerIn, layerOut, weightAt, biasAt, inputs, outputs, relu);
+      if (k == layerCount - 1) {
+        if (k == 0) firstOutput(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
+        else nextOutput(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
+      } else if (k == 0) {
+        if (clamp) firstHiddenClamped(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
+        else firstHidden(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
+      } else if (clamp) {
+        nextHiddenClamped(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
+      } else {
+        nextHidden(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
+      }
       weightAt += <usize>(paddedOut * layerIn) << 3;
       biasAt += <usize>paddedOut << 3;
       const swap = inputs;

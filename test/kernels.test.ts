@@ -3,6 +3,8 @@ import { generatedEvaluator, referenceEvaluator } from '../src/kernels/synthesis
 import { KernelName, selectedKernel, availableKernel } from '../src/kernels/select.js';
 import { layerShapes } from '../src/format/network.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
+import { sumsBelow } from '../src/kinds/latent-grid/wasm-render.js';
+import { MAX_ACTIVATION } from '../src/format/network.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
 import { generatedDistortionKernel } from '../src/kernels/distortion-generated.js';
 import { wasmDistortionKernel } from '../src/kernels/distortion-wasm.js';
@@ -191,6 +193,59 @@ describe('the wasm render skips zero inputs as if it added them', () => {
       }
     });
   }
+});
+
+describe('the wasm render clamps hidden sums at MAX_ACTIVATION only where one can reach it', () => {
+  // One level as wide as the output, one ReLU unit passing each latent on, outputs latent / 2^66 - 1/2
+  // (and two more mixes): latents up to 80 x 2^60 pass 2^64, where the clamp shows (a pixel of
+  // 2^64 / 2^66 - 1/2 = -1/4, not 1/2); latents up to 80 x 2^55 do not (sumsBelow true).
+  for (const [name, unit, below] of [
+    ['sums beyond 2^64', 2 ** 60, false],
+    ['sums below 2^64', 2 ** 55, true],
+  ] as const) {
+    it(name, () => {
+      const width = 81;
+      const model = {
+        kind: 'latent-grid' as const,
+        width,
+        height: 1,
+        channels: 3,
+        grids: [{ width, height: 1 }],
+        latents: [Float32Array.from({ length: width }, (_, k) => k * unit)],
+        layers: [
+          { shape: { inputs: 1, outputs: 2 }, weights: Float32Array.of(1, 0.5), biases: Float32Array.of(0, 0) },
+          { shape: { inputs: 2, outputs: 3 }, weights: Float32Array.of(2 ** -66, 0, 0, 2 ** -65, 2 ** -67, 2 ** -66), biases: Float32Array.of(-0.5, -0.5, -0.25) },
+        ],
+      };
+      expect(sumsBelow(MAX_ACTIVATION / 2, model)).toBe(below);
+      const render = (kernel: KernelName) => {
+        const out = new Uint8Array(width * 3);
+        createRenderer(model, width, 1, kernel).renderRows(0, 1, out);
+        return out;
+      };
+      const reference = render('reference');
+      expect(new Set(reference).size).toBeGreaterThan(20);
+      expect(render('wasm')).toEqual(reference);
+    });
+  }
+
+  it('sumsBelow bounds every hidden sum the reference computes', () => {
+    const random = new Random(5);
+    for (let n = 0; n < 20; n++) {
+      const model = syntheticModel({ width: 9, height: 7, channels: 3, levels: 3, hidden: [6, 5], seed: n }, 1 + 3 * random.next());
+      let largest = 0;
+      const [first, second] = model.layers;
+      const sums = (layer: typeof first, inputs: number[]) =>
+        Array.from({ length: layer.shape.outputs }, (_, o) => inputs.reduce((acc, x, i) => acc + layer.weights[o * layer.shape.inputs + i] * x, layer.biases[o]));
+      for (let k = 0; k < 200; k++) {
+        const inputs = model.latents.map((grid) => grid[Math.floor(random.next() * grid.length)]);
+        const hidden = sums(first, inputs).map((z) => Math.fround(Math.max(0, z)));
+        largest = Math.max(largest, ...sums(first, inputs).map(Math.abs), ...sums(second, hidden).map(Math.abs));
+      }
+      expect(sumsBelow(largest, model)).toBe(false);
+      expect(sumsBelow(largest * 1.01 + 1e3, model)).toBe(sumsBelow(Infinity, model));
+    }
+  });
 });
 
 describe('the wasm render rounds and clamps as the reference', () => {

@@ -41,6 +41,8 @@ export const enum SynthesisSlot {
   Pixels,
   /** 1 where zero inputs may be skipped (every first-layer weight finite), else 0. */
   SkipZeros,
+  /** 1 where no hidden unit's sum can reach MAX_ACTIVATION, so that the clamp is left out, else 0. */
+  Unclamped,
   /** i32 scratch: this row's levels not all zero, then the byte offsets in a weight block of the inputs taken. */
   ActiveLevels,
   InputColumns,

@@ -8,6 +8,7 @@ import { axisTaps } from '../../format/geometry.js';
 import { Model } from './model.js';
 import type { Renderer } from '../renderer.js';
 import { SynthesisSlot as Slot } from '../../kernels/wasm-layout.js';
+import { MAX_ACTIVATION } from '../../format/network.js';
 
 const LANES = 4;
 /** Bytes of one unit's activations: four pixels in float64. */
@@ -15,6 +16,28 @@ const UNIT_BYTES = LANES * 8;
 
 function padded(n: number): number {
   return Math.ceil(n / LANES) * LANES;
+}
+
+/**
+ * Whether every hidden unit's sum stays below `limit` in magnitude on any input, from the largest
+ * latent and the weights (false where any is infinite or NaN). Each sum is at most |bias| + the
+ * sum of |weight| x the largest input; the renderer's sums, rounded, exceed that by some 2^-50 of
+ * it at most, and inputs (interpolated latents) do not exceed the largest latent.
+ */
+export function sumsBelow(limit: number, model: Model): boolean {
+  let largest = 0;
+  for (const grid of model.latents) for (const v of grid) largest = Math.max(largest, Math.abs(v));
+  for (const { shape, weights, biases } of model.layers.slice(0, -1)) {
+    let layerLargest = 0;
+    for (let o = 0; o < shape.outputs; o++) {
+      let sum = Math.abs(biases[o]);
+      for (let i = 0; i < shape.inputs; i++) sum += Math.abs(weights[o * shape.inputs + i]) * largest;
+      layerLargest = Math.max(layerLargest, sum);
+    }
+    if (!(layerLargest < limit)) return false;
+    largest = layerLargest;
+  }
+  return true;
 }
 
 export function wasmRenderer(model: Model, outWidth: number, outHeight: number): Renderer {
@@ -61,6 +84,7 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   // Zero inputs are skipped unless a first-layer weight is infinite or NaN (which no file holds),
   // whose product with a zero is NaN (assembly/synthesis.ts renderRow).
   at[Slot.SkipZeros] = layers[0].weights.every(Number.isFinite) ? 1 : 0;
+  at[Slot.Unclamped] = sumsBelow(MAX_ACTIVATION / 2, model) ? 1 : 0;
   at.set(widths, Slot.Widths);
   new Int32Array(buffer, table, tableLength).set(at);
 
