@@ -228,6 +228,115 @@ function nextOutput(inputs: i32, outputs: i32, weights: usize, biases: usize, la
   forwardLayer(inputs, outputs, inputs, weights, biases, layerInputs, layerOutputs, 0, false, false, false);
 }
 
+/** acc + s x h for the two halves of a unit, s the weight at `w` (a splat). */
+@inline function accumulate(acc: v128, weight: v128, h: v128): v128 {
+  return f64x2.add(acc, f64x2.mul(weight, h));
+}
+
+/**
+ * The common network at once: the first layer, hidden (ReLU, no clamp), `hidden` units (a multiple
+ * of four), straight into an RGB output layer, whose sums take each block's four hidden units as
+ * they come, in the order of the units, as the output layer's loop would. The hidden units are
+ * neither stored nor read back, and the output layer needs no loop of its own. Writes the three
+ * output units (float32 values) at `out`.
+ */
+function firstHiddenToRgb(inputs: i32, hidden: i32, width: i32, weights: usize, biases: usize, outWeights: usize, outBiases: usize, layerInputs: usize, columns: usize, out: usize): void {
+  const zero = f64x2.splat(0);
+  let ra = v128.load64_splat(outBiases);
+  let ga = v128.load64_splat(outBiases, 8);
+  let ba = v128.load64_splat(outBiases, 16);
+  let rb = ra;
+  let gb = ga;
+  let bb = ba;
+  const blockBytes = <usize>width << 5;
+  const unitsEnd = layerInputs + <usize>inputs * UNIT_BYTES;
+  let block = weights;
+  let w2 = outWeights;
+  for (let o = 0; o < hidden; o += 4) {
+    const b = biases + (<usize>o << 3);
+    let z0a = v128.load64_splat(b);
+    let z1a = v128.load64_splat(b, 8);
+    let z2a = v128.load64_splat(b, 16);
+    let z3a = v128.load64_splat(b, 24);
+    let z0b = z0a;
+    let z1b = z1a;
+    let z2b = z2a;
+    let z3b = z3a;
+    let column = columns;
+    for (let unit = layerInputs; unit < unitsEnd; unit += UNIT_BYTES) {
+      const w = block + <usize>load<i32>(column);
+      column += 4;
+      const a = v128.load(unit);
+      const b = v128.load(unit, 16);
+      const s0 = v128.load64_splat(w);
+      z0a = f64x2.add(z0a, f64x2.mul(s0, a));
+      z0b = f64x2.add(z0b, f64x2.mul(s0, b));
+      const s1 = v128.load64_splat(w, 8);
+      z1a = f64x2.add(z1a, f64x2.mul(s1, a));
+      z1b = f64x2.add(z1b, f64x2.mul(s1, b));
+      const s2 = v128.load64_splat(w, 16);
+      z2a = f64x2.add(z2a, f64x2.mul(s2, a));
+      z2b = f64x2.add(z2b, f64x2.mul(s2, b));
+      const s3 = v128.load64_splat(w, 24);
+      z3a = f64x2.add(z3a, f64x2.mul(s3, a));
+      z3b = f64x2.add(z3b, f64x2.mul(s3, b));
+    }
+    // Hidden unit o + j, its outputs' weights at w2 + 32j (the output layer's one block).
+    let ha = f64x2.pmax(zero, roundedToF32(z0a));
+    let hb = f64x2.pmax(zero, roundedToF32(z0b));
+    let s = v128.load64_splat(w2);
+    ra = accumulate(ra, s, ha);
+    rb = accumulate(rb, s, hb);
+    s = v128.load64_splat(w2, 8);
+    ga = accumulate(ga, s, ha);
+    gb = accumulate(gb, s, hb);
+    s = v128.load64_splat(w2, 16);
+    ba = accumulate(ba, s, ha);
+    bb = accumulate(bb, s, hb);
+    ha = f64x2.pmax(zero, roundedToF32(z1a));
+    hb = f64x2.pmax(zero, roundedToF32(z1b));
+    s = v128.load64_splat(w2, 32);
+    ra = accumulate(ra, s, ha);
+    rb = accumulate(rb, s, hb);
+    s = v128.load64_splat(w2, 40);
+    ga = accumulate(ga, s, ha);
+    gb = accumulate(gb, s, hb);
+    s = v128.load64_splat(w2, 48);
+    ba = accumulate(ba, s, ha);
+    bb = accumulate(bb, s, hb);
+    ha = f64x2.pmax(zero, roundedToF32(z2a));
+    hb = f64x2.pmax(zero, roundedToF32(z2b));
+    s = v128.load64_splat(w2, 64);
+    ra = accumulate(ra, s, ha);
+    rb = accumulate(rb, s, hb);
+    s = v128.load64_splat(w2, 72);
+    ga = accumulate(ga, s, ha);
+    gb = accumulate(gb, s, hb);
+    s = v128.load64_splat(w2, 80);
+    ba = accumulate(ba, s, ha);
+    bb = accumulate(bb, s, hb);
+    ha = f64x2.pmax(zero, roundedToF32(z3a));
+    hb = f64x2.pmax(zero, roundedToF32(z3b));
+    s = v128.load64_splat(w2, 96);
+    ra = accumulate(ra, s, ha);
+    rb = accumulate(rb, s, hb);
+    s = v128.load64_splat(w2, 104);
+    ga = accumulate(ga, s, ha);
+    gb = accumulate(gb, s, hb);
+    s = v128.load64_splat(w2, 112);
+    ba = accumulate(ba, s, ha);
+    bb = accumulate(bb, s, hb);
+    block += blockBytes;
+    w2 += 128;
+  }
+  v128.store(out, roundedToF32(ra));
+  v128.store(out, roundedToF32(rb), 16);
+  v128.store(out, roundedToF32(ga), UNIT_BYTES);
+  v128.store(out, roundedToF32(gb), UNIT_BYTES + 16);
+  v128.store(out, roundedToF32(ba), 2 * UNIT_BYTES);
+  v128.store(out, roundedToF32(bb), 2 * UNIT_BYTES + 16);
+}
+
 /** (value + 1/2) * 255 clamped to [0, 255] and rounded half up, as Math.round; NaN gives 0. */
 @inline function toByte(value: f64): u8 {
   const v = (value + 0.5) * 255;
@@ -294,6 +403,11 @@ export function renderRow(layout: usize): void {
   const weights = address(layout, WEIGHTS);
   const biases = address(layout, BIASES);
   const pixels = address(layout, PIXELS);
+  // One hidden layer, a multiple of four wide, unclamped, into RGB: the default network, fused.
+  const hiddenWidth = field(layout, WIDTHS + 1);
+  const fused = layerCount == 2 && channels == 3 && (hiddenWidth & 3) == 0 && !clamp;
+  const outWeights = weights + (<usize>(hiddenWidth * levels) << 3);
+  const outBiases = biases + (<usize>hiddenWidth << 3);
   const activeLevels = address(layout, ACTIVE_LEVELS);
   const inputColumns = address(layout, INPUT_COLUMNS);
 
@@ -347,28 +461,33 @@ export function renderRow(layout: usize): void {
       store<i32>(inputColumns + (<usize>inputCount << 2), l << 5);
       inputCount++;
     }
-    let weightAt = weights;
-    let biasAt = biases;
-    for (let k = 0; k < layerCount; k++) {
-      const layerIn = field(layout, WIDTHS + k);
-      const layerOut = field(layout, WIDTHS + k + 1);
-      const paddedOut = (layerOut + 3) & ~3;
-      if (k == layerCount - 1) {
-        if (k == 0) firstOutput(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
-        else nextOutput(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
-      } else if (k == 0) {
-        if (clamp) firstHiddenClamped(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
-        else firstHidden(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
-      } else if (clamp) {
-        nextHiddenClamped(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
-      } else {
-        nextHidden(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
-      }
-      weightAt += <usize>(paddedOut * layerIn) << 3;
-      biasAt += <usize>paddedOut << 3;
-      const swap = inputs;
+    if (fused) {
+      firstHiddenToRgb(inputCount, hiddenWidth, levels, weights, biases, outWeights, outBiases, inputs, inputColumns, outputs);
       inputs = outputs;
-      outputs = swap;
+    } else {
+      let weightAt = weights;
+      let biasAt = biases;
+      for (let k = 0; k < layerCount; k++) {
+        const layerIn = field(layout, WIDTHS + k);
+        const layerOut = field(layout, WIDTHS + k + 1);
+        const paddedOut = (layerOut + 3) & ~3;
+        if (k == layerCount - 1) {
+          if (k == 0) firstOutput(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
+          else nextOutput(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
+        } else if (k == 0) {
+          if (clamp) firstHiddenClamped(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
+          else firstHidden(inputCount, layerOut, layerIn, weightAt, biasAt, inputs, outputs, inputColumns);
+        } else if (clamp) {
+          nextHiddenClamped(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
+        } else {
+          nextHidden(layerIn, layerOut, weightAt, biasAt, inputs, outputs);
+        }
+        weightAt += <usize>(paddedOut * layerIn) << 3;
+        biasAt += <usize>paddedOut << 3;
+        const swap = inputs;
+        inputs = outputs;
+        outputs = swap;
+      }
     }
     const lanes = min(4, outWidth - x);
     if (lanes == 4 && channels == 3) {

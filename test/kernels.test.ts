@@ -132,6 +132,9 @@ describe('synthesis evaluators', () => {
 
   const renderShapes: [string, number, number[], number, number][] = [
     ['7 levels, hidden [16], RGB', 7, [16], 3, 1],
+    ['5 levels, hidden [8], RGB (one hidden layer into RGB: fused)', 5, [8], 3, 1],
+    ['7 levels, hidden [16], grey', 7, [16], 1, 1],
+    ['7 levels, hidden [18], RGB (not a multiple of four)', 7, [18], 3, 1],
     ['4 levels, hidden [6, 5], grey', 4, [6, 5], 1, 1],
     ['no hidden layer', 3, [], 3, 1],
     ['12 levels, the widest network', 12, [64, 13, 64, 7], 3, 0.3],

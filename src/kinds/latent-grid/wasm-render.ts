@@ -26,7 +26,7 @@ function padded(n: number): number {
  */
 export function sumsBelow(limit: number, model: Model): boolean {
   let largest = 0;
-  for (const grid of model.latents) for (const v of grid) largest = Math.max(largest, Math.abs(v));
+  for (const grid of model.latents) for (let i = 0; i < grid.length; i++) largest = Math.max(largest, Math.abs(grid[i]));
   for (const { shape, weights, biases } of model.layers.slice(0, -1)) {
     let layerLargest = 0;
     for (let o = 0; o < shape.outputs; o++) {
