@@ -31,6 +31,10 @@ const LAYER_OUTPUTS = SynthesisSlot.LayerOutputs;
 const PIXELS = SynthesisSlot.Pixels;
 const SKIP_ZEROS = SynthesisSlot.SkipZeros;
 const UNCLAMPED = SynthesisSlot.Unclamped;
+const INPUT_RANGES = SynthesisSlot.InputRanges;
+const LIVE_WEIGHTS = SynthesisSlot.LiveWeights;
+const LIVE_BIASES = SynthesisSlot.LiveBiases;
+const LIVE_OUT_WEIGHTS = SynthesisSlot.LiveOutWeights;
 const ACTIVE_LEVELS = SynthesisSlot.ActiveLevels;
 const INPUT_COLUMNS = SynthesisSlot.InputColumns;
 const WIDTHS = SynthesisSlot.Widths;
@@ -235,7 +239,7 @@ function nextOutput(inputs: i32, outputs: i32, weights: usize, biases: usize, la
 
 /**
  * The common network at once: the first layer, hidden (ReLU, no clamp), `hidden` units (a multiple
- * of four), straight into an RGB output layer, whose sums take each block's four hidden units as
+ * of four: renderRow's live units, padded), straight into an RGB output layer, whose sums take each block's four hidden units as
  * they come, in the order of the units, as the output layer's loop would. The hidden units are
  * neither stored nor read back, and the output layer needs no loop of its own. Writes the three
  * output units (float32 values) at `out`.
@@ -374,6 +378,105 @@ const LOW_BITS_OFFSET: f64 = 4503599627370496.0;
   return roundedToF32(f64x2.add(left, f64x2.mul(fx, f64x2.sub(right, left))));
 }
 
+/** Pixels of a row (a multiple of four) for which renderRow finds the hidden units that stay 0. */
+const SEGMENT_PIXELS = 64;
+/** 2^-40: far above the relative rounding error of a sum of up to 14 terms in float64 (14 x 2^-53). */
+const BOUND_SLACK: f64 = 9.094947017729282e-13;
+
+/**
+ * The hidden units of one hidden layer that can be positive somewhere in pixels x0 .. x1 of the row,
+ * in order, with their weights copied (the same block layout, `levels` columns) to liveWeights,
+ * liveBiases and liveOutWeights, their count padded to a multiple of four with units of zero
+ * weights. Each active level's inputs over the segment lie between the least and the greatest of
+ * the blended cells their taps read, so a unit whose bias plus the largest products is negative
+ * (by more than rounding can make up) sums to a negative at every pixel there: its ReLU output is
+ * 0, and its terms in the output sums are zeros, which renderRow may skip (weights finite).
+ */
+function liveUnits(
+  x0: i32,
+  x1: i32,
+  hidden: i32,
+  levels: i32,
+  paddedWidth: i32,
+  activeCount: i32,
+  activeLevels: usize,
+  columnLeft: usize,
+  blended: usize,
+  weights: usize,
+  biases: usize,
+  outWeights: usize,
+  ranges: usize,
+  liveWeights: usize,
+  liveBiases: usize,
+  liveOutWeights: usize,
+): i32 {
+  // Every value here is finite (the fused path's condition), so pmin and pmax are min and max.
+  for (let a = 0; a < activeCount; a++) {
+    const l = load<i32>(activeLevels + (<usize>a << 2));
+    const first = load<i32>(columnLeft + (<usize>(l * paddedWidth + x0) << 2));
+    const last = load<i32>(columnLeft + (<usize>(l * paddedWidth + x1) << 2)) + 1;
+    let low = load<f64>(blended + (<usize>first << 3));
+    let high = low;
+    for (let c = first + 1; c <= last; c++) {
+      const v = load<f64>(blended + (<usize>c << 3));
+      low = select<f64>(v, low, v < low);
+      high = select<f64>(v, high, v > high);
+    }
+    store<f64>(ranges + (<usize>a << 4), low);
+    store<f64>(ranges + (<usize>a << 4), high, 8);
+  }
+  const slack = f64x2.splat(BOUND_SLACK);
+  const zero = f64x2.splat(0);
+  let live = 0;
+  for (let o = 0; o < hidden; o += 4) {
+    // Four units at once (two vectors): their weights of each level side by side.
+    const block = weights + (<usize>((o >> 2) * levels) << 5);
+    const b01 = v128.load(biases + (<usize>o << 3));
+    const b23 = v128.load(biases + (<usize>o << 3), 16);
+    let upper01 = b01;
+    let upper23 = b23;
+    let scale01 = f64x2.abs(b01);
+    let scale23 = f64x2.abs(b23);
+    for (let a = 0; a < activeCount; a++) {
+      const l = load<i32>(activeLevels + (<usize>a << 2));
+      const w01 = v128.load(block + (<usize>l << 5));
+      const w23 = v128.load(block + (<usize>l << 5), 16);
+      const low = v128.load64_splat(ranges + (<usize>a << 4));
+      const high = v128.load64_splat(ranges + (<usize>a << 4), 8);
+      const largest = f64x2.pmax(f64x2.abs(low), f64x2.abs(high));
+      upper01 = f64x2.add(upper01, f64x2.pmax(f64x2.mul(w01, low), f64x2.mul(w01, high)));
+      upper23 = f64x2.add(upper23, f64x2.pmax(f64x2.mul(w23, low), f64x2.mul(w23, high)));
+      scale01 = f64x2.add(scale01, f64x2.mul(f64x2.abs(w01), largest));
+      scale23 = f64x2.add(scale23, f64x2.mul(f64x2.abs(w23), largest));
+    }
+    // Lane j set: unit o + j can be positive (its bound, with the slack, is not below 0).
+    const kept = i32x4.bitmask(v128.shuffle<i32>(
+      f64x2.ge(f64x2.add(upper01, f64x2.mul(scale01, slack)), zero),
+      f64x2.ge(f64x2.add(upper23, f64x2.mul(scale23, slack)), zero),
+      0, 2, 4, 6,
+    ));
+    for (let j = 0; j < 4 && o + j < hidden; j++) {
+      if ((kept & (1 << j)) == 0) continue;
+      const unit = o + j;
+      const from = block + (<usize>j << 3);
+      const to = liveWeights + (<usize>((live >> 2) * levels) << 5) + (<usize>(live & 3) << 3);
+      for (let l = 0; l < levels; l++) store<f64>(to + (<usize>l << 5), load<f64>(from + (<usize>l << 5)));
+      store<f64>(liveBiases + (<usize>live << 3), load<f64>(biases + (<usize>unit << 3)));
+      v128.store(liveOutWeights + (<usize>live << 5), v128.load(outWeights + (<usize>unit << 5)));
+      v128.store(liveOutWeights + (<usize>live << 5), v128.load(outWeights + (<usize>unit << 5), 16), 16);
+      live++;
+    }
+  }
+  for (; (live & 3) != 0; live++) {
+    const to = liveWeights + (<usize>((live >> 2) * levels) << 5) + (<usize>(live & 3) << 3);
+    for (let l = 0; l < levels; l++) store<f64>(to + (<usize>l << 5), 0);
+    store<f64>(liveBiases + (<usize>live << 3), 0);
+    v128.store(liveOutWeights + (<usize>live << 5), v128.splat<i64>(0));
+    v128.store(liveOutWeights + (<usize>live << 5), v128.splat<i64>(0), 16);
+  }
+  return live;
+}
+
 /** Every bit but the sign: a value is non-zero (or NaN) where its bits under this are. */
 const MAGNITUDE_BITS: i32 = 0x7fffffff;
 const MAGNITUDE_BITS_64: i64 = 0x7fffffffffffffff;
@@ -403,11 +506,17 @@ export function renderRow(layout: usize): void {
   const weights = address(layout, WEIGHTS);
   const biases = address(layout, BIASES);
   const pixels = address(layout, PIXELS);
-  // One hidden layer, a multiple of four wide, unclamped, into RGB: the default network, fused.
+  // One hidden layer, unclamped, into RGB: the default network, fused, its units that stay 0 in a
+  // segment of the row left out (liveUnits).
   const hiddenWidth = field(layout, WIDTHS + 1);
-  const fused = layerCount == 2 && channels == 3 && (hiddenWidth & 3) == 0 && !clamp;
-  const outWeights = weights + (<usize>(hiddenWidth * levels) << 3);
-  const outBiases = biases + (<usize>hiddenWidth << 3);
+  const fused = layerCount == 2 && channels == 3 && !clamp && skipZeros;
+  const paddedHidden = (hiddenWidth + 3) & ~3;
+  const outWeights = weights + (<usize>(paddedHidden * levels) << 3);
+  const outBiases = biases + (<usize>paddedHidden << 3);
+  const ranges = address(layout, INPUT_RANGES);
+  const liveWeights = address(layout, LIVE_WEIGHTS);
+  const liveBiases = address(layout, LIVE_BIASES);
+  const liveOutWeights = address(layout, LIVE_OUT_WEIGHTS);
   const activeLevels = address(layout, ACTIVE_LEVELS);
   const inputColumns = address(layout, INPUT_COLUMNS);
 
@@ -438,7 +547,12 @@ export function renderRow(layout: usize): void {
   }
 
   const magnitude = i64x2.splat(MAGNITUDE_BITS_64);
+  let live = 0;
   for (let x = 0; x < outWidth; x += 4) {
+    if (fused && x % SEGMENT_PIXELS == 0) {
+      const x1 = min(x + SEGMENT_PIXELS, outWidth) - 1;
+      live = liveUnits(x, x1, hiddenWidth, levels, paddedWidth, activeCount, activeLevels, columnLeft, blended, weights, biases, outWeights, ranges, liveWeights, liveBiases, liveOutWeights);
+    }
     // The network's inputs: each level's blended row interpolated at the four pixels; those not
     // all zero, in the order of the levels, with the byte offsets of their weights.
     let inputs = address(layout, LAYER_INPUTS);
@@ -462,7 +576,7 @@ export function renderRow(layout: usize): void {
       inputCount++;
     }
     if (fused) {
-      firstHiddenToRgb(inputCount, hiddenWidth, levels, weights, biases, outWeights, outBiases, inputs, inputColumns, outputs);
+      firstHiddenToRgb(inputCount, live, levels, liveWeights, liveBiases, liveOutWeights, outBiases, inputs, inputColumns, outputs);
       inputs = outputs;
     } else {
       let weightAt = weights;

@@ -198,6 +198,40 @@ describe('the wasm render skips zero inputs as if it added them', () => {
   }
 });
 
+describe('the wasm render leaves out hidden units that stay 0 over a segment of a row', () => {
+  // renderRow bounds each hidden unit's sums over 64 pixels from its weights and the range of each
+  // level's cells there, and skips the units that cannot be positive (liveUnits). Units dead
+  // everywhere, dead in parts of the image, and at the edge of it must give the reference's pixels.
+  it('dead, partly dead and barely live units', () => {
+    const random = new Random(21);
+    for (const seed of [1, 2, 3]) {
+      const model = syntheticModel({ width: 61, height: 37, channels: 3, levels: 5, hidden: [16], seed }, 1);
+      const [first] = model.layers;
+      const biases = first.biases as Float32Array;
+      const weights = first.weights as Float32Array;
+      // Units 0-3: dead everywhere; 4-9: dead where their inputs are low (biases near the bound);
+      // 10: all weights 0 and bias 0, a sum of exactly 0; 11: a sum of 0 at its largest input.
+      for (let o = 0; o < 4; o++) biases[o] = -1000;
+      for (let o = 4; o < 10; o++) biases[o] = -(0.5 + 2 * random.next()) * weights.subarray(o * 5, o * 5 + 5).reduce((n, w) => n + Math.abs(w), 0);
+      weights.fill(0, 50, 55);
+      biases[10] = 0;
+      weights.fill(0, 55, 60);
+      weights[55] = 1;
+      biases[11] = -Math.max(...model.latents[0]);
+      for (const [width, height] of [[61, 37], [300, 182], [17, 11]]) {
+        const render = (kernel: KernelName) => {
+          const out = new Uint8Array(width * height * 3);
+          createRenderer(model, width, height, kernel).renderRows(0, height, out);
+          return out;
+        };
+        const reference = render('reference');
+        expect(new Set(reference).size).toBeGreaterThan(2);
+        expect(render('wasm')).toEqual(reference);
+      }
+    }
+  });
+});
+
 describe('the wasm render clamps hidden sums at MAX_ACTIVATION only where one can reach it', () => {
   // One level as wide as the output, one ReLU unit passing each latent on, outputs latent / 2^66 - 1/2
   // (and two more mixes): latents up to 80 x 2^60 pass 2^64, where the clamp shows (a pixel of

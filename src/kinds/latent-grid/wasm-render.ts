@@ -76,6 +76,11 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   at[Slot.Pixels] = plan.reserve(outWidth * channels + 16);
   at[Slot.ActiveLevels] = plan.reserve(levels * 4);
   at[Slot.InputColumns] = plan.reserve(levels * 4);
+  const paddedHidden = padded(widths[1]);
+  at[Slot.InputRanges] = plan.reserve(levels * 16);
+  at[Slot.LiveWeights] = plan.reserve(paddedHidden * levels * 8);
+  at[Slot.LiveBiases] = plan.reserve(paddedHidden * 8);
+  at[Slot.LiveOutWeights] = plan.reserve(paddedHidden * 32);
   const buffer = plan.commit();
   at[Slot.OutWidth] = outWidth;
   at[Slot.Channels] = channels;
