@@ -32,6 +32,7 @@ const PIXELS = SynthesisSlot.Pixels;
 const SKIP_ZEROS = SynthesisSlot.SkipZeros;
 const UNCLAMPED = SynthesisSlot.Unclamped;
 const INPUT_RANGES = SynthesisSlot.InputRanges;
+const SEGMENT_LEVELS = SynthesisSlot.SegmentLevels;
 const LIVE_WEIGHTS = SynthesisSlot.LiveWeights;
 const LIVE_BIASES = SynthesisSlot.LiveBiases;
 const LIVE_OUT_WEIGHTS = SynthesisSlot.LiveOutWeights;
@@ -378,14 +379,53 @@ const LOW_BITS_OFFSET: f64 = 4503599627370496.0;
   return roundedToF32(f64x2.add(left, f64x2.mul(fx, f64x2.sub(right, left))));
 }
 
-/** Pixels of a row (a multiple of four) for which renderRow finds the hidden units that stay 0. */
+/** Every bit but the sign: a value is non-zero (or NaN) where its bits under this are. */
+const MAGNITUDE_BITS: i32 = 0x7fffffff;
+const MAGNITUDE_BITS_64: i64 = 0x7fffffffffffffff;
+
+/**
+ * Pixels of a row (a multiple of four) for which renderRow finds the levels that are all zeros and
+ * the hidden units that stay 0.
+ */
 const SEGMENT_PIXELS = 64;
+/**
+ * The levels of this row (renderRow's active ones) whose cells are not all zeros in pixels x0 .. x1,
+ * in order, written to segmentLevels (their count returned) with the least and the greatest cell
+ * each, as float64 pairs at ranges: every input of the level there lies between them (an
+ * interpolation between two of the cells, rounded to float32, which both are). The other levels'
+ * inputs are all zeros there, and are skipped. (With NaN cells the range is not one: the fused
+ * path, the only one to read it, runs on finite latents only.)
+ */
+function segmentLevels(x0: i32, x1: i32, paddedWidth: i32, activeCount: i32, activeLevels: usize, columnLeft: usize, blended: usize, segmentLevels: usize, ranges: usize): i32 {
+  let count = 0;
+  for (let a = 0; a < activeCount; a++) {
+    const l = load<i32>(activeLevels + (<usize>a << 2));
+    const first = load<i32>(columnLeft + (<usize>(l * paddedWidth + x0) << 2));
+    const last = load<i32>(columnLeft + (<usize>(l * paddedWidth + x1) << 2)) + 1;
+    let low = load<f64>(blended + (<usize>first << 3));
+    let high = low;
+    let bits = reinterpret<i64>(low);
+    for (let c = first + 1; c <= last; c++) {
+      const v = load<f64>(blended + (<usize>c << 3));
+      low = select<f64>(v, low, v < low);
+      high = select<f64>(v, high, v > high);
+      bits |= reinterpret<i64>(v);
+    }
+    if ((bits & MAGNITUDE_BITS_64) == 0) continue;
+    store<i32>(segmentLevels + (<usize>count << 2), l);
+    store<f64>(ranges + (<usize>count << 4), low);
+    store<f64>(ranges + (<usize>count << 4), high, 8);
+    count++;
+  }
+  return count;
+}
+
 /** 2^-40: far above the relative rounding error of a sum of up to 14 terms in float64 (14 x 2^-53). */
 const BOUND_SLACK: f64 = 9.094947017729282e-13;
 
 /**
- * The hidden units of one hidden layer that can be positive somewhere in pixels x0 .. x1 of the row,
- * in order, with their weights copied (the same block layout, `levels` columns) to liveWeights,
+ * The hidden units of one hidden layer that can be positive somewhere in a segment of the row
+ * (its levels not all zeros and their ranges from segmentLevels), in order, with their weights copied (the same block layout, `levels` columns) to liveWeights,
  * liveBiases and liveOutWeights, their count padded to a multiple of four with units of zero
  * weights. Each active level's inputs over the segment lie between the least and the greatest of
  * the blended cells their taps read, so a unit whose bias plus the largest products is negative
@@ -393,15 +433,10 @@ const BOUND_SLACK: f64 = 9.094947017729282e-13;
  * 0, and its terms in the output sums are zeros, which renderRow may skip (weights finite).
  */
 function liveUnits(
-  x0: i32,
-  x1: i32,
   hidden: i32,
   levels: i32,
-  paddedWidth: i32,
   activeCount: i32,
   activeLevels: usize,
-  columnLeft: usize,
-  blended: usize,
   weights: usize,
   biases: usize,
   outWeights: usize,
@@ -411,20 +446,6 @@ function liveUnits(
   liveOutWeights: usize,
 ): i32 {
   // Every value here is finite (the fused path's condition), so pmin and pmax are min and max.
-  for (let a = 0; a < activeCount; a++) {
-    const l = load<i32>(activeLevels + (<usize>a << 2));
-    const first = load<i32>(columnLeft + (<usize>(l * paddedWidth + x0) << 2));
-    const last = load<i32>(columnLeft + (<usize>(l * paddedWidth + x1) << 2)) + 1;
-    let low = load<f64>(blended + (<usize>first << 3));
-    let high = low;
-    for (let c = first + 1; c <= last; c++) {
-      const v = load<f64>(blended + (<usize>c << 3));
-      low = select<f64>(v, low, v < low);
-      high = select<f64>(v, high, v > high);
-    }
-    store<f64>(ranges + (<usize>a << 4), low);
-    store<f64>(ranges + (<usize>a << 4), high, 8);
-  }
   const slack = f64x2.splat(BOUND_SLACK);
   const zero = f64x2.splat(0);
   let live = 0;
@@ -477,10 +498,6 @@ function liveUnits(
   return live;
 }
 
-/** Every bit but the sign: a value is non-zero (or NaN) where its bits under this are. */
-const MAGNITUDE_BITS: i32 = 0x7fffffff;
-const MAGNITUDE_BITS_64: i64 = 0x7fffffffffffffff;
-
 /**
  * Renders one output row, whose taps the host wrote at ROW_UPPER, ROW_LOWER and ROW_FRAC.
  *
@@ -518,6 +535,8 @@ export function renderRow(layout: usize): void {
   const liveBiases = address(layout, LIVE_BIASES);
   const liveOutWeights = address(layout, LIVE_OUT_WEIGHTS);
   const activeLevels = address(layout, ACTIVE_LEVELS);
+  // This segment's levels: the active ones not all zeros there (all active ones without skipping).
+  const segmentActive = skipZeros ? address(layout, SEGMENT_LEVELS) : activeLevels;
   const inputColumns = address(layout, INPUT_COLUMNS);
 
   // Each level: the blend of the two grid rows this output row falls between.
@@ -548,10 +567,12 @@ export function renderRow(layout: usize): void {
 
   const magnitude = i64x2.splat(MAGNITUDE_BITS_64);
   let live = 0;
+  let segmentCount = 0;
   for (let x = 0; x < outWidth; x += 4) {
-    if (fused && x % SEGMENT_PIXELS == 0) {
+    if (x % SEGMENT_PIXELS == 0) {
       const x1 = min(x + SEGMENT_PIXELS, outWidth) - 1;
-      live = liveUnits(x, x1, hiddenWidth, levels, paddedWidth, activeCount, activeLevels, columnLeft, blended, weights, biases, outWeights, ranges, liveWeights, liveBiases, liveOutWeights);
+      segmentCount = skipZeros ? segmentLevels(x, x1, paddedWidth, activeCount, activeLevels, columnLeft, blended, segmentActive, ranges) : activeCount;
+      if (fused) live = liveUnits(hiddenWidth, levels, segmentCount, segmentActive, weights, biases, outWeights, ranges, liveWeights, liveBiases, liveOutWeights);
     }
     // The network's inputs: each level's blended row interpolated at the four pixels; those not
     // all zero, in the order of the levels, with the byte offsets of their weights.
@@ -559,8 +580,8 @@ export function renderRow(layout: usize): void {
     let outputs = address(layout, LAYER_OUTPUTS);
     let inputCount = 0;
     // Four lanes at a time, the same float64 operations as one at a time.
-    for (let a = 0; a < activeCount; a++) {
-      const l = load<i32>(activeLevels + (<usize>a << 2));
+    for (let a = 0; a < segmentCount; a++) {
+      const l = load<i32>(segmentActive + (<usize>a << 2));
       const tap = <usize>(l * paddedWidth + x);
       const left = columnLeft + (tap << 2);
       const pair0 = v128.load(blended + (<usize>load<i32>(left) << 3));

@@ -46,7 +46,8 @@ export const enum SynthesisSlot {
   /** i32 scratch: this row's levels not all zero, then the byte offsets in a weight block of the inputs taken. */
   ActiveLevels,
   InputColumns,
-  /** f64 scratch: the least and greatest input of each active level over a segment of the row. */
+  /** i32 scratch: a segment of the row's levels not all zeros; f64 the least and greatest input of each. */
+  SegmentLevels,
   InputRanges,
   /** Scratch: the weights (the Weights layout) and biases of the first layer's units that can be positive in the segment, and their weights in the output layer. */
   LiveWeights,

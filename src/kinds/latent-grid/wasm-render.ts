@@ -77,6 +77,7 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   at[Slot.ActiveLevels] = plan.reserve(levels * 4);
   at[Slot.InputColumns] = plan.reserve(levels * 4);
   const paddedHidden = padded(widths[1]);
+  at[Slot.SegmentLevels] = plan.reserve(levels * 4);
   at[Slot.InputRanges] = plan.reserve(levels * 16);
   at[Slot.LiveWeights] = plan.reserve(paddedHidden * levels * 8);
   at[Slot.LiveBiases] = plan.reserve(paddedHidden * 8);
