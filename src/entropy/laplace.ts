@@ -161,13 +161,17 @@ export function decodeLaplace(decoder: RangeDecoder, table: LaplaceTable): numbe
   const m = table.maxMagnitude;
   const c = table.cumulative;
   const target = decoder.peek(FREQ_BITS);
-  // Binary search for the symbol s with c[s] <= target < c[s + 1].
-  let lo = 0;
-  let hi = 2 * m + 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (c[mid] <= target) lo = mid;
-    else hi = mid - 1;
+  // The symbol s with c[s] <= target < c[s + 1]: most often the value 0 (symbol m), tried first;
+  // else a binary search.
+  let lo = m;
+  if (!(c[m] <= target && target < c[m + 1])) {
+    lo = 0;
+    let hi = 2 * m + 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (c[mid] <= target) lo = mid;
+      else hi = mid - 1;
+    }
   }
   decoder.consume(c[lo], c[lo + 1] - c[lo]);
   if (lo < 2 * m + 1) return lo - m;

@@ -19,7 +19,7 @@ export class RangeEncoder {
   private started = false;
 
   encode(cumFreq: number, freq: number, totalBits: number): void {
-    const r = Math.floor(this.range / 2 ** totalBits);
+    const r = Math.floor(this.range / (1 << totalBits)); // 2^totalBits: a shift, not Math.pow
     this.low += r * cumFreq;
     this.range = r * freq;
     while (this.range < TOP) {
@@ -85,9 +85,10 @@ export class RangeDecoder {
 
   /** The scaled target in [0, 2^totalBits); must be followed by consume() with the symbol found. */
   peek(totalBits: number): number {
-    this.pendingR = Math.floor(this.range / 2 ** totalBits);
+    // 2^totalBits as a shift: \`2 ** n\` with a variable n calls Math.pow, some 2% of a decode.
+    const total = 1 << totalBits;
+    this.pendingR = Math.floor(this.range / total);
     const target = Math.floor(this.code / this.pendingR);
-    const total = 2 ** totalBits;
     return target < total ? target : total - 1;
   }
 
