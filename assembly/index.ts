@@ -3,6 +3,7 @@ export { distortionPass } from './distortion';
 export { latentAdam, latentProxy, latentRate } from './latents';
 export { renderRow } from './synthesis';
 export { pngFilterRows } from './png-filter';
+export { decodeLatents } from './latent-decode';
 
 /** The first byte of linear memory free for the host's arrays. */
 export function heapBase(): usize {

@@ -11,6 +11,7 @@
  */
 import { EntropyError, MEAN_OFFSETS, decodeLaplace, encodeLaplace, laplaceCost, laplaceTable } from './laplace.js';
 import { RangeDecoder, RangeEncoder } from './range-coder.js';
+import { MAX_LATENT_MAGNITUDE } from './kernel-constants.js';
 
 export interface GridShape {
   readonly width: number;
@@ -103,10 +104,11 @@ export interface LatentEntropyModel<P> extends LatentCoding<P> {
 }
 
 /**
- * Decoded latent values beyond this magnitude make a stream invalid: above the largest escape
- * (spec 5.2), so only a prediction can get there, and far beyond anything the encoder writes.
+ * MAX_LATENT_MAGNITUDE (2^26): decoded latent values beyond it make a stream invalid: above the
+ * largest escape (spec 5.2), so only a prediction can get there, and far beyond anything the
+ * encoder writes. In kernel-constants.ts for the WebAssembly decoder.
  */
-export const MAX_LATENT_MAGNITUDE = 2 ** 26;
+export { MAX_LATENT_MAGNITUDE };
 
 /** The integer nearest a mean given in sixteenths (halves round up): values are coded relative to it. */
 export function meanCentre(meanSixteenths: number): number {

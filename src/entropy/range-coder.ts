@@ -69,6 +69,14 @@ export class RangeEncoder {
   }
 }
 
+export interface RangeDecoderState {
+  readonly data: Uint8Array;
+  /** The code and range, whole numbers below 2^32; the next byte's index in data. */
+  readonly code: number;
+  readonly range: number;
+  readonly position: number;
+}
+
 export class RangeDecoder {
   private code = 0;
   private range = SPAN - 1;
@@ -101,6 +109,20 @@ export class RangeDecoder {
       this.range *= 256;
       this.code = (this.code % TOP) * 256 + this.nextByte();
     }
+  }
+
+  /**
+   * The decoder's state: for a decoder elsewhere (the WebAssembly latent decoder, src/kernels/)
+   * to carry on over the same bytes, and hand back with setState.
+   */
+  get state(): RangeDecoderState {
+    return { data: this.data, code: this.code, range: this.range, position: this.pos };
+  }
+
+  setState({ code, range, position }: Omit<RangeDecoderState, 'data'>): void {
+    this.code = code;
+    this.range = range;
+    this.pos = position;
   }
 
   decodeBits(count: number): number {

@@ -11,6 +11,8 @@ import { SCALE_INDEX_BITS, decodeLaplace, encodeLaplace, laplaceCost, laplaceTab
 import { LatentCoding, LatentGrid, decodeGridValues, encodeGridValues, gridValueBits as latentGridValueBits } from '../entropy/latent-model.js';
 import { LinearContextCoding, LinearGridParameters } from '../entropy/linear-context-model.js';
 import { GridSize } from './geometry.js';
+import { selectedKernel } from '../kernels/select.js';
+import { WasmLatentDecoder } from '../kernels/latent-decode-wasm.js';
 import { LayerShape } from './network.js';
 
 export const LATENT_STEP_BITS = 6;
@@ -129,6 +131,8 @@ export function decodePayload(
   }));
   const entropy = latentCoding(version);
   const latents = grids.map(({ width, height }) => ({ width, height, values: new Int32Array(width * height) }));
+  // The grids' values in WebAssembly where the kernels are (the same values; no warm-up).
+  let wasm: WasmLatentDecoder | undefined;
   const decodedGrids: QuantizedGrid[] = new Array(grids.length);
   for (let level = grids.length - 1; level >= 0; level--) {
     const { values } = latents[level];
@@ -137,7 +141,12 @@ export function decodePayload(
       continue;
     }
     const { coefficients, scaleIndices } = entropy.readGridParameters(decoder);
-    decodeGridValues(entropy, decoder, latents, level, { coefficients, scaleIndices });
+    if (selectedKernel() === 'wasm') {
+      wasm ??= new WasmLatentDecoder(payload, Math.max(...latents.map((grid) => grid.values.length)));
+      wasm.decode(decoder, latents[level], { coefficients, scaleIndices });
+    } else {
+      decodeGridValues(entropy, decoder, latents, level, { coefficients, scaleIndices });
+    }
     decodedGrids[level] = { scaleIndices, coefficients, values };
   }
   return { latentStepIndex, layers, grids: decodedGrids };

@@ -129,3 +129,32 @@ export const enum LatentSlot {
   /** i32 width and height of every level's grid. */
   Grids,
 }
+
+/** The layout table of decodeLatents (assembly/latent-decode.ts): one grid's values, range decoded. */
+export const enum LatentDecodeSlot {
+  /** u8 payload bytes and their count. */
+  Data,
+  DataLength,
+  /** The range decoder's state: code and range (whole numbers below 2^32, as i32 bits), the next byte. Read, and written back. */
+  Code,
+  Range,
+  Position,
+  /** The grid's width and height, its i32 values, and the cell to decode next (written back where it stopped). */
+  Width,
+  Height,
+  Values,
+  Next,
+  /** The prediction coefficients in sixteenths: left, top, top-left, top-right. */
+  Left,
+  Top,
+  TopLeft,
+  TopRight,
+  /** u8 context of each activity 0 .. LastActivity (larger ones take LastActivity's). */
+  ContextOfActivity,
+  LastActivity,
+  /** Per key (context x 16 + mean offset + 8): i32 address of its table's u32 cumulative frequencies (0: not given yet), i32 its largest magnitude. */
+  Tables,
+  Magnitudes,
+  /** Written: the key of the table wanted, or the value out of range. */
+  Wanted,
+}

@@ -14,6 +14,7 @@ export interface KernelExports {
   latentProxy(layout: number, roundProxy: boolean): void;
   latentRate(layout: number, weight: number, expected: boolean): void;
   latentAdam(layout: number, rate: number, correction2: number): void;
+  decodeLatents(layout: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
