@@ -1,7 +1,7 @@
 /** The WebAssembly kernels' entry points (built into build/kernels.wasm). */
 export { distortionPass } from './distortion';
 export { latentAdam, latentProxy, latentRate } from './latents';
-export { renderRow } from './synthesis';
+export { largestMagnitude, renderRow } from './synthesis';
 export { pngFilterRows } from './png-filter';
 export { decodeLatents } from './latent-decode';
 

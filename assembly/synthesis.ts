@@ -654,3 +654,16 @@ export function renderRow(layout: usize): void {
     }
   }
 }
+
+/**
+ * The largest magnitude of `count` float32 values (NaN if one is NaN: f32x4.max keeps NaN), as
+ * wasm-render.ts largestMagnitude: the bound of sumsBelow.
+ */
+export function largestMagnitude(values: usize, count: i32): f64 {
+  let largest = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) largest = f32x4.max(largest, f32x4.abs(v128.load(values + (<usize>i << 2))));
+  let result = <f64>max(max(f32x4.extract_lane(largest, 0), f32x4.extract_lane(largest, 1)), max(f32x4.extract_lane(largest, 2), f32x4.extract_lane(largest, 3)));
+  for (; i < count; i++) result = max(result, <f64>abs(load<f32>(values + (<usize>i << 2))));
+  return result;
+}

@@ -3,7 +3,7 @@ import { generatedEvaluator, referenceEvaluator } from '../src/kernels/synthesis
 import { KernelName, selectedKernel, availableKernel } from '../src/kernels/select.js';
 import { layerShapes } from '../src/format/network.js';
 import { createRenderer } from '../src/kinds/latent-grid/render.js';
-import { sumsBelow } from '../src/kinds/latent-grid/wasm-render.js';
+import { largestMagnitude, sumsBelow } from '../src/kinds/latent-grid/wasm-render.js';
 import { MAX_ACTIVATION } from '../src/format/network.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/kernels/distortion.js';
 import { generatedDistortionKernel } from '../src/kernels/distortion-generated.js';
@@ -265,6 +265,22 @@ describe('the wasm render clamps hidden sums at MAX_ACTIVATION only where one ca
       expect(render('wasm')).toEqual(reference);
     });
   }
+
+  it("the kernel's largest latent magnitude is the reference's, NaN and infinities included", () => {
+    const kernels = instantiateKernels();
+    const plan = new MemoryPlan(kernels);
+    const at = plan.reserve(4 * 64);
+    const buffer = plan.commit();
+    const random = new Random(3);
+    for (const special of [undefined, NaN, Infinity, -Infinity, -0, -7.5]) {
+      for (const count of [0, 1, 3, 4, 5, 17, 64]) {
+        const values = Float32Array.from({ length: count }, () => 4 * random.normal());
+        if (special !== undefined && count > 0) values[Math.floor(random.next() * count)] = special;
+        new Float32Array(buffer, at, count).set(values);
+        expect(kernels.largestMagnitude(at, count)).toBe(largestMagnitude([values]));
+      }
+    }
+  });
 
   it('sumsBelow bounds every hidden sum the reference computes', () => {
     const random = new Random(5);

@@ -10,6 +10,7 @@ export interface KernelExports {
   heapBase(): number;
   distortionPass(layout: number, gradientScale: number): number;
   renderRow(layout: number): void;
+  largestMagnitude(values: number, count: number): number;
   pngFilterRows(previous: number, rows: number, count: number, stride: number, bpp: number, out: number): void;
   latentProxy(layout: number, roundProxy: boolean): void;
   latentRate(layout: number, weight: number, expected: boolean): void;

@@ -24,9 +24,8 @@ function padded(n: number): number {
  * sum of |weight| x the largest input; the renderer's sums, rounded, exceed that by some 2^-50 of
  * it at most, and inputs (interpolated latents) do not exceed the largest latent.
  */
-export function sumsBelow(limit: number, model: Model): boolean {
-  let largest = 0;
-  for (const grid of model.latents) for (let i = 0; i < grid.length; i++) largest = Math.max(largest, Math.abs(grid[i]));
+export function sumsBelow(limit: number, model: Model, largestLatent = largestMagnitude(model.latents)): boolean {
+  let largest = largestLatent;
   for (const { shape, weights, biases } of model.layers.slice(0, -1)) {
     let layerLargest = 0;
     for (let o = 0; o < shape.outputs; o++) {
@@ -38,6 +37,13 @@ export function sumsBelow(limit: number, model: Model): boolean {
     largest = layerLargest;
   }
   return true;
+}
+
+/** The largest magnitude of the latents (NaN if one is NaN): the plain reference of the kernel's largestMagnitude. */
+export function largestMagnitude(latents: readonly Float32Array[]): number {
+  let largest = 0;
+  for (const grid of latents) for (let i = 0; i < grid.length; i++) largest = Math.max(largest, Math.abs(grid[i]));
+  return largest;
 }
 
 export function wasmRenderer(model: Model, outWidth: number, outHeight: number): Renderer {
@@ -90,12 +96,15 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   // Zero inputs are skipped unless a first-layer weight is infinite or NaN (which no file holds),
   // whose product with a zero is NaN (assembly/synthesis.ts renderRow).
   at[Slot.SkipZeros] = layers[0].weights.every(Number.isFinite) ? 1 : 0;
-  at[Slot.Unclamped] = sumsBelow(MAX_ACTIVATION / 2, model) ? 1 : 0;
   at.set(widths, Slot.Widths);
   new Int32Array(buffer, table, tableLength).set(at);
 
   const latents = new Float32Array(buffer, at[Slot.Latents], gridStarts[levels]);
   model.latents.forEach((grid, l) => latents.set(grid, gridStarts[l]));
+  // The largest latent from the kernel (a JavaScript loop over half a million latents took
+  // some 20 ms in a fresh process, before it was optimised).
+  const largestLatent = kernels.largestMagnitude(at[Slot.Latents], gridStarts[levels]);
+  new Int32Array(buffer, table + Slot.Unclamped * 4, 1)[0] = sumsBelow(MAX_ACTIVATION / 2, model, largestLatent) ? 1 : 0;
   new Int32Array(buffer, at[Slot.GridWidths], levels).set(grids.map((g) => g.width));
   // Columns past the row's end repeat its last column; their pixels are not written. The kernel
   // reads each tap's two cells as one pair from ColumnLeft; ColumnRight is filled all the same.
