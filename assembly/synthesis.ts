@@ -374,9 +374,10 @@ const LOW_BITS_OFFSET: f64 = 4503599627370496.0;
 
 /** toF32(left + fx * (right - left)) on two pixels, each of whose two cells are one float64 pair. */
 @inline function lerp2(pair0: v128, pair1: v128, fx: v128): v128 {
+  // Each pair is a cell and its difference to the next (renderRow): right - left, computed once.
   const left = v128.shuffle<f64>(pair0, pair1, 0, 2);
-  const right = v128.shuffle<f64>(pair0, pair1, 1, 3);
-  return roundedToF32(f64x2.add(left, f64x2.mul(fx, f64x2.sub(right, left))));
+  const difference = v128.shuffle<f64>(pair0, pair1, 1, 3);
+  return roundedToF32(f64x2.add(left, f64x2.mul(fx, difference)));
 }
 
 /** Every bit but the sign: a value is non-zero (or NaN) where its bits under this are. */
@@ -402,11 +403,11 @@ function segmentLevels(x0: i32, x1: i32, paddedWidth: i32, activeCount: i32, act
     const l = load<i32>(activeLevels + (<usize>a << 2));
     const first = load<i32>(columnLeft + (<usize>(l * paddedWidth + x0) << 2));
     const last = load<i32>(columnLeft + (<usize>(l * paddedWidth + x1) << 2)) + 1;
-    let low = load<f64>(blended + (<usize>first << 3));
+    let low = load<f64>(blended + (<usize>first << 4));
     let high = low;
     let bits = reinterpret<i64>(low);
     for (let c = first + 1; c <= last; c++) {
-      const v = load<f64>(blended + (<usize>c << 3));
+      const v = load<f64>(blended + (<usize>c << 4));
       low = select<f64>(v, low, v < low);
       high = select<f64>(v, high, v > high);
       bits |= reinterpret<i64>(v);
@@ -547,18 +548,25 @@ export function renderRow(layout: usize): void {
     const upper = latents + (<usize>load<i32>(address(layout, ROW_UPPER) + (<usize>l << 2)) << 2);
     const lower = latents + (<usize>load<i32>(address(layout, ROW_LOWER) + (<usize>l << 2)) << 2);
     const fy = <f64>load<f32>(address(layout, ROW_FRAC) + (<usize>l << 2));
+    // Each cell as a pair: its value, and the next cell's value minus it (float64), which is the
+    // interpolation's right - left: a tap's second cell is its first + 1, or its first at the
+    // row's end (geometry.ts axisTaps), where the difference is 0. One more pair past the end
+    // (the last cell, 0) ends the row for segmentLevels. A tap's cells are one load.
     let bits: i32 = 0;
+    let previous: f64 = 0;
     for (let c = 0; c < gridWidth; c++) {
       const top = <f64>load<f32>(upper + (<usize>c << 2));
       const bottom = <f64>load<f32>(lower + (<usize>c << 2));
-      const value = <f32>(top + fy * (bottom - top));
-      store<f64>(blendedAt + (<usize>c << 3), <f64>value);
-      bits |= reinterpret<i32>(value);
+      const value = <f64>(<f32>(top + fy * (bottom - top)));
+      store<f64>(blendedAt + (<usize>c << 4), value);
+      if (c > 0) store<f64>(blendedAt + (<usize>(c - 1) << 4), value - previous, 8);
+      previous = value;
+      bits |= reinterpret<i32>(<f32>value);
     }
-    // The last cell once more: a tap's second cell is its first + 1, or its first at the row's
-    // end (geometry.ts axisTaps), which is then this copy; so each tap's two cells are one load.
-    store<f64>(blendedAt + (<usize>gridWidth << 3), load<f64>(blendedAt + (<usize>(gridWidth - 1) << 3)));
-    blendedAt += <usize>(gridWidth + 1) << 3;
+    store<f64>(blendedAt + (<usize>(gridWidth - 1) << 4), 0, 8);
+    store<f64>(blendedAt + (<usize>gridWidth << 4), previous);
+    store<f64>(blendedAt + (<usize>gridWidth << 4), 0, 8);
+    blendedAt += <usize>(gridWidth + 1) << 4;
     if (!skipZeros || (bits & MAGNITUDE_BITS) != 0) {
       store<i32>(activeLevels + (<usize>activeCount << 2), l);
       activeCount++;
@@ -584,10 +592,10 @@ export function renderRow(layout: usize): void {
       const l = load<i32>(segmentActive + (<usize>a << 2));
       const tap = <usize>(l * paddedWidth + x);
       const left = columnLeft + (tap << 2);
-      const pair0 = v128.load(blended + (<usize>load<i32>(left) << 3));
-      const pair1 = v128.load(blended + (<usize>load<i32>(left, 4) << 3));
-      const pair2 = v128.load(blended + (<usize>load<i32>(left, 8) << 3));
-      const pair3 = v128.load(blended + (<usize>load<i32>(left, 12) << 3));
+      const pair0 = v128.load(blended + (<usize>load<i32>(left) << 4));
+      const pair1 = v128.load(blended + (<usize>load<i32>(left, 4) << 4));
+      const pair2 = v128.load(blended + (<usize>load<i32>(left, 8) << 4));
+      const pair3 = v128.load(blended + (<usize>load<i32>(left, 12) << 4));
       if (skipZeros && !v128.any_true(v128.and(v128.or(v128.or(pair0, pair1), v128.or(pair2, pair3)), magnitude))) continue;
       const fx = columnFrac + (tap << 3);
       const unit = inputs + <usize>inputCount * UNIT_BYTES;

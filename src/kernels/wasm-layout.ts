@@ -22,7 +22,7 @@ export const enum SynthesisSlot {
   RowUpper,
   RowLower,
   RowFrac,
-  /** f64 blend (rounded to float32) of each level's two grid rows, levels concatenated. */
+  /** Per cell, f64 pairs: the blend (rounded to float32) of each level's two grid rows, and the next cell's minus it; levels concatenated. */
   Blended,
   /** Per (level, output column), level l column x at l * paddedWidth + x: i32 indices into BLENDED, f64 fraction. */
   ColumnLeft,

@@ -54,8 +54,8 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   const paddedWidth = padded(outWidth);
   const gridStarts = [0];
   for (const g of grids) gridStarts.push(gridStarts[gridStarts.length - 1] + g.width * g.height);
-  // Each level's blended row has one more cell, a copy of its last (assembly/synthesis.ts), so
-  // that a tap's two cells are always side by side.
+  // Each level's blended row: a pair per cell (its value and the next one's minus it), and one
+  // more past the end (assembly/synthesis.ts).
   const blendedStarts = [0];
   for (const g of grids) blendedStarts.push(blendedStarts[blendedStarts.length - 1] + g.width + 1);
   const weightCount = layers.reduce((n, l) => n + padded(l.shape.outputs) * l.shape.inputs, 0);
@@ -71,7 +71,7 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   at[Slot.RowUpper] = plan.reserve(levels * 4);
   at[Slot.RowLower] = plan.reserve(levels * 4);
   at[Slot.RowFrac] = plan.reserve(levels * 4);
-  at[Slot.Blended] = plan.reserve(blendedStarts[levels] * 8);
+  at[Slot.Blended] = plan.reserve(blendedStarts[levels] * 16);
   at[Slot.ColumnLeft] = plan.reserve(levels * paddedWidth * 4);
   at[Slot.ColumnRight] = plan.reserve(levels * paddedWidth * 4);
   at[Slot.ColumnFrac] = plan.reserve(levels * paddedWidth * 8);
