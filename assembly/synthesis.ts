@@ -502,12 +502,14 @@ function liveUnits(
 /**
  * Renders one output row, whose taps the host wrote at ROW_UPPER, ROW_LOWER and ROW_FRAC.
  *
- * Zero inputs are skipped where SKIP_ZEROS is set (the host sets it when every first-layer weight
- * is finite): a weight times a zero input is a zero, and adding a zero leaves a sum as it is but
- * for the sign of a zero sum, which neither the ReLU nor the conversion to bytes can tell apart.
- * So the other terms are added in the same order and the pixels are the reference's. Whole levels
- * are skipped for a row whose blended row is all zeros, and a level's input for four pixels
- * whose taps' cells are all zeros: fine grids are mostly zeros (a file's finest level often wholly).
+ * Zero inputs are skipped where SKIP_ZEROS is set (the host sets it when every weight is finite):
+ * a weight times a zero input is a zero, and adding a zero leaves a sum as it is but for the sign
+ * of a zero sum, which neither the ReLU nor the conversion to bytes can tell apart. So the other
+ * terms are added in the same order and the pixels are the reference's. Whole levels are skipped
+ * for a row whose blended row is all zeros, a level in a segment of the row where its cells are
+ * (segmentLevels), and a level's input for four pixels whose taps' cells are all zeros: fine grids
+ * are mostly zeros (a file's finest level often wholly). Likewise the hidden units that stay 0 in
+ * a segment (liveUnits), and their terms in the output sums.
  */
 export function renderRow(layout: usize): void {
   const outWidth = field(layout, OUT_WIDTH);

@@ -164,7 +164,7 @@ describe('the wasm render skips zero inputs as if it added them', () => {
   // The render skips a level for a row whose blended row is all zeros, and a level's input for
   // four pixels whose cells are all zeros (assembly/synthesis.ts renderRow); the pixels must stay
   // the reference's, which adds every product.
-  const zeroed = (seed: number, nonFiniteWeight?: number) => {
+  const zeroed = (seed: number, nonFiniteWeight?: number, layer = 0) => {
     const model = syntheticModel({ width: 45, height: 31, channels: 3, levels: 5, hidden: [16], seed }, 1);
     const random = new Random(seed);
     const [level0, level1, level2, level3] = model.latents;
@@ -173,7 +173,9 @@ describe('the wasm render skips zero inputs as if it added them', () => {
     for (let y = 0; y < model.grids[1].height; y++) if (y % 3 !== 1) level1.fill(y % 2 ? -0 : 0, y * width1, (y + 1) * width1); // rows of zeros, some -0
     for (let i = 0; i < level2.length; i++) if (random.next() < 0.7) level2[i] = 0; // scattered zeros
     level3.fill(0, 0, level3.length >> 1); // the top half
-    if (nonFiniteWeight !== undefined) model.layers[0].weights[3] = nonFiniteWeight;
+    if (nonFiniteWeight !== undefined) model.layers[layer].weights[3] = nonFiniteWeight;
+    // Hidden unit 3 dead everywhere (its ReLU output 0): its output weights multiply only zeros.
+    if (layer === 1) (model.layers[0].biases as Float32Array)[3] = -1e6;
     return model;
   };
   const cases: [string, ReturnType<typeof zeroed>][] = [
@@ -181,6 +183,7 @@ describe('the wasm render skips zero inputs as if it added them', () => {
     ['another seed', zeroed(4)],
     ['an infinite first-layer weight (0 x Infinity is NaN: nothing skipped)', zeroed(5, Infinity)],
     ['a NaN first-layer weight', zeroed(6, NaN)],
+    ['an infinite output weight of a dead hidden unit', zeroed(7, Infinity, 1)],
   ];
   for (const [name, model] of cases) {
     it(name, () => {

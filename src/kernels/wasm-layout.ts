@@ -39,7 +39,7 @@ export const enum SynthesisSlot {
   LayerOutputs,
   /** u8 pixels of the row, channels interleaved, and 16 bytes to spare (a store writes 16 at a time). */
   Pixels,
-  /** 1 where zero inputs may be skipped (every first-layer weight finite), else 0. */
+  /** 1 where zero inputs and hidden units may be skipped (every weight finite), else 0. */
   SkipZeros,
   /** 1 where no hidden unit's sum can reach MAX_ACTIVATION, so that the clamp is left out, else 0. */
   Unclamped,

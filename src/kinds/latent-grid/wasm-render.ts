@@ -93,9 +93,9 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   at[Slot.Channels] = channels;
   at[Slot.Levels] = levels;
   at[Slot.LayerCount] = layers.length;
-  // Zero inputs are skipped unless a first-layer weight is infinite or NaN (which no file holds),
-  // whose product with a zero is NaN (assembly/synthesis.ts renderRow).
-  at[Slot.SkipZeros] = layers[0].weights.every(Number.isFinite) ? 1 : 0;
+  // Zero inputs and hidden units that stay 0 are skipped unless a weight is infinite or NaN
+  // (which no file holds), whose product with a zero is NaN (assembly/synthesis.ts renderRow).
+  at[Slot.SkipZeros] = layers.every((layer) => layer.weights.every(Number.isFinite)) ? 1 : 0;
   at.set(widths, Slot.Widths);
   new Int32Array(buffer, table, tableLength).set(at);
 
