@@ -1,7 +1,7 @@
 /** The WebAssembly kernels' entry points (built into build/kernels.wasm). */
 export { distortionPass } from './distortion';
 export { latentAdam, latentProxy, latentRate } from './latents';
-export { largestMagnitude, renderRow } from './synthesis';
+export { largestMagnitude, renderRows } from './synthesis';
 export { pngFilterRows } from './png-filter';
 export { decodeLatents } from './latent-decode';
 

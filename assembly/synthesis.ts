@@ -29,6 +29,7 @@ const BIASES = SynthesisSlot.Biases;
 const LAYER_INPUTS = SynthesisSlot.LayerInputs;
 const LAYER_OUTPUTS = SynthesisSlot.LayerOutputs;
 const PIXELS = SynthesisSlot.Pixels;
+const ROWS_AT_ONCE = SynthesisSlot.RowsAtOnce;
 const SKIP_ZEROS = SynthesisSlot.SkipZeros;
 const UNCLAMPED = SynthesisSlot.Unclamped;
 const INPUT_RANGES = SynthesisSlot.InputRanges;
@@ -500,7 +501,8 @@ function liveUnits(
 }
 
 /**
- * Renders one output row, whose taps the host wrote at ROW_UPPER, ROW_LOWER and ROW_FRAC.
+ * Renders output row r of the rows whose taps the host wrote at ROW_UPPER, ROW_LOWER and ROW_FRAC
+ * (level l's at l x ROWS_AT_ONCE + r), its pixels at `pixels`.
  *
  * Zero inputs are skipped where SKIP_ZEROS is set (the host sets it when every weight is finite):
  * a weight times a zero input is a zero, and adding a zero leaves a sum as it is but for the sign
@@ -511,7 +513,7 @@ function liveUnits(
  * are mostly zeros (a file's finest level often wholly). Likewise the hidden units that stay 0 in
  * a segment (liveUnits), and their terms in the output sums.
  */
-export function renderRow(layout: usize): void {
+function renderRow(layout: usize, r: i32, pixels: usize): void {
   const outWidth = field(layout, OUT_WIDTH);
   const paddedWidth = (outWidth + 3) & ~3;
   const channels = field(layout, CHANNELS);
@@ -525,7 +527,6 @@ export function renderRow(layout: usize): void {
   const columnFrac = address(layout, COLUMN_FRAC);
   const weights = address(layout, WEIGHTS);
   const biases = address(layout, BIASES);
-  const pixels = address(layout, PIXELS);
   // One hidden layer, unclamped, into RGB: the default network, fused, its units that stay 0 in a
   // segment of the row left out (liveUnits).
   const hiddenWidth = field(layout, WIDTHS + 1);
@@ -547,9 +548,10 @@ export function renderRow(layout: usize): void {
   let activeCount = 0;
   for (let l = 0; l < levels; l++) {
     const gridWidth = load<i32>(address(layout, GRID_WIDTHS) + (<usize>l << 2));
-    const upper = latents + (<usize>load<i32>(address(layout, ROW_UPPER) + (<usize>l << 2)) << 2);
-    const lower = latents + (<usize>load<i32>(address(layout, ROW_LOWER) + (<usize>l << 2)) << 2);
-    const fy = <f64>load<f32>(address(layout, ROW_FRAC) + (<usize>l << 2));
+    const tap = <usize>(l * field(layout, ROWS_AT_ONCE) + r) << 2;
+    const upper = latents + (<usize>load<i32>(address(layout, ROW_UPPER) + tap) << 2);
+    const lower = latents + (<usize>load<i32>(address(layout, ROW_LOWER) + tap) << 2);
+    const fy = <f64>load<f32>(address(layout, ROW_FRAC) + tap);
     // Each cell as a pair: its value, and the next cell's value minus it (float64), which is the
     // interpolation's right - left: a tap's second cell is its first + 1, or its first at the
     // row's end (geometry.ts axisTaps), where the difference is 0. One more pair past the end
@@ -663,6 +665,16 @@ export function renderRow(layout: usize): void {
       }
     }
   }
+}
+
+/**
+ * Renders `rows` output rows (at most ROWS_AT_ONCE), whose taps the host wrote at ROW_UPPER,
+ * ROW_LOWER and ROW_FRAC, their pixels one after another at PIXELS: a strip at a call.
+ */
+export function renderRows(layout: usize, rows: i32): void {
+  const stride = <usize>(field(layout, OUT_WIDTH) * field(layout, CHANNELS));
+  const pixels = address(layout, PIXELS);
+  for (let r = 0; r < rows; r++) renderRow(layout, r, pixels + <usize>r * stride);
 }
 
 /**

@@ -304,6 +304,26 @@ describe('the wasm render clamps hidden sums at MAX_ACTIVATION only where one ca
   });
 });
 
+describe('the wasm render renders many rows at a call as one at a time', () => {
+  it('strips of more rows than one call takes (a megabyte of pixels), from any first row', () => {
+    const model = syntheticModel({ width: 45, height: 31, channels: 3, levels: 5, hidden: [16], seed: 12 }, 1);
+    const [width, height] = [5000, 300]; // 69 rows at a call
+    const renderer = createRenderer(model, width, height, 'wasm');
+    const strip = new Uint8Array(150 * width * 3);
+    renderer.renderRows(101, 150, strip);
+    const row = new Uint8Array(width * 3);
+    const reference = createRenderer(model, width, height, 'reference');
+    const referenceRow = new Uint8Array(width * 3);
+    for (const r of [0, 1, 68, 69, 70, 137, 138, 149]) {
+      renderer.renderRows(101 + r, 1, row);
+      reference.renderRows(101 + r, 1, referenceRow);
+      // Buffer.equals: toEqual compares 15000 bytes element by element, slowly.
+      expect(Buffer.from(strip.subarray(r * width * 3, (r + 1) * width * 3)).equals(row), `row ${r} of the strip`).toBe(true);
+      expect(Buffer.from(row).equals(referenceRow), `row ${r} against the reference`).toBe(true);
+    }
+  });
+});
+
 describe('the wasm render rounds and clamps as the reference', () => {
   it('at and around every half step, below 0, above 255, and for NaN and infinities', () => {
     // One level, a grid exactly as wide as the output (so each pixel's input is its latent), one

@@ -18,15 +18,16 @@ export const enum SynthesisSlot {
   Latents,
   /** i32 grid width per level. */
   GridWidths,
-  /** This row's taps per level: i32 latent index of the upper and lower grid row, f32 fraction. */
+  /** Rows rendered at a call at most (renderRows). */
+  RowsAtOnce,
+  /** Those rows' taps, level l's row r at l x RowsAtOnce + r: i32 latent index of the upper and lower grid row, f32 fraction. */
   RowUpper,
   RowLower,
   RowFrac,
   /** Per cell, f64 pairs: the blend (rounded to float32) of each level's two grid rows, and the next cell's minus it; levels concatenated. */
   Blended,
-  /** Per (level, output column), level l column x at l * paddedWidth + x: i32 indices into BLENDED, f64 fraction. */
+  /** Per (level, output column), level l column x at l * paddedWidth + x: i32 index into BLENDED of its left cell, f64 fraction. */
   ColumnLeft,
-  ColumnRight,
   ColumnFrac,
   /**
    * f64 weights, per layer in blocks of four output units (padded with zeros), per input the
@@ -37,7 +38,7 @@ export const enum SynthesisSlot {
   /** f64 activations of four pixels per unit: the layer's inputs, then its outputs. */
   LayerInputs,
   LayerOutputs,
-  /** u8 pixels of the row, channels interleaved, and 16 bytes to spare (a store writes 16 at a time). */
+  /** u8 pixels of the rows, channels interleaved, and 16 bytes to spare (a store writes 16 at a time). */
   Pixels,
   /** 1 where zero inputs and hidden units may be skipped (every weight finite), else 0. */
   SkipZeros,

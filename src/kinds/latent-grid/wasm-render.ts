@@ -61,6 +61,9 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   const weightCount = layers.reduce((n, l) => n + padded(l.shape.outputs) * l.shape.inputs, 0);
   const biasCount = layers.reduce((n, l) => n + padded(l.shape.outputs), 0);
   const widestUnits = Math.max(...widths.map(padded));
+  // A megabyte of pixels at a call (a strip of decode.ts renderStrips), at least a row.
+  const stride = outWidth * channels;
+  const rowsAtOnce = Math.max(1, Math.floor(2 ** 20 / stride));
 
   const plan = new MemoryPlan(kernels);
   const tableLength = Slot.Widths + widths.length;
@@ -68,18 +71,17 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   const at = new Int32Array(tableLength);
   at[Slot.Latents] = plan.reserve(gridStarts[levels] * 4);
   at[Slot.GridWidths] = plan.reserve(levels * 4);
-  at[Slot.RowUpper] = plan.reserve(levels * 4);
-  at[Slot.RowLower] = plan.reserve(levels * 4);
-  at[Slot.RowFrac] = plan.reserve(levels * 4);
+  at[Slot.RowUpper] = plan.reserve(levels * rowsAtOnce * 4);
+  at[Slot.RowLower] = plan.reserve(levels * rowsAtOnce * 4);
+  at[Slot.RowFrac] = plan.reserve(levels * rowsAtOnce * 4);
   at[Slot.Blended] = plan.reserve(blendedStarts[levels] * 16);
   at[Slot.ColumnLeft] = plan.reserve(levels * paddedWidth * 4);
-  at[Slot.ColumnRight] = plan.reserve(levels * paddedWidth * 4);
   at[Slot.ColumnFrac] = plan.reserve(levels * paddedWidth * 8);
   at[Slot.Weights] = plan.reserve(weightCount * 8);
   at[Slot.Biases] = plan.reserve(biasCount * 8);
   at[Slot.LayerInputs] = plan.reserve(widestUnits * UNIT_BYTES);
   at[Slot.LayerOutputs] = plan.reserve(widestUnits * UNIT_BYTES);
-  at[Slot.Pixels] = plan.reserve(outWidth * channels + 16);
+  at[Slot.Pixels] = plan.reserve(rowsAtOnce * stride + 16);
   at[Slot.ActiveLevels] = plan.reserve(levels * 4);
   at[Slot.InputColumns] = plan.reserve(levels * 4);
   const paddedHidden = padded(widths[1]);
@@ -93,6 +95,7 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   at[Slot.Channels] = channels;
   at[Slot.Levels] = levels;
   at[Slot.LayerCount] = layers.length;
+  at[Slot.RowsAtOnce] = rowsAtOnce;
   // Zero inputs and hidden units that stay 0 are skipped unless a weight is infinite or NaN
   // (which no file holds), whose product with a zero is NaN (assembly/synthesis.ts renderRow).
   at[Slot.SkipZeros] = layers.every((layer) => layer.weights.every(Number.isFinite)) ? 1 : 0;
@@ -107,19 +110,19 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
   new Int32Array(buffer, table + Slot.Unclamped * 4, 1)[0] = sumsBelow(MAX_ACTIVATION / 2, model, largestLatent) ? 1 : 0;
   new Int32Array(buffer, at[Slot.GridWidths], levels).set(grids.map((g) => g.width));
   // Columns past the row's end repeat its last column; their pixels are not written. The kernel
-  // reads each tap's two cells as one pair from ColumnLeft; ColumnRight is filled all the same.
+  // reads each tap's two cells as one pair from its first (a tap's second cell is its first + 1,
+  // or its first at the row's end, where the pair holds a difference of 0).
   const columnLeft = new Int32Array(buffer, at[Slot.ColumnLeft], levels * paddedWidth);
-  const columnRight = new Int32Array(buffer, at[Slot.ColumnRight], levels * paddedWidth);
   const columnFrac = new Float64Array(buffer, at[Slot.ColumnFrac], levels * paddedWidth);
-  grids.forEach((g, l) => {
-    const taps = axisTaps(outWidth, g.width);
-    for (let x = 0; x < paddedWidth; x++) {
-      const source = Math.min(x, outWidth - 1);
-      columnLeft[l * paddedWidth + x] = blendedStarts[l] + taps.first[source];
-      columnRight[l * paddedWidth + x] = blendedStarts[l] + taps.second[source];
-      columnFrac[l * paddedWidth + x] = taps.frac[source];
-    }
-  });
+  for (let l = 0; l < levels; l++) {
+    const { first, frac } = axisTaps(outWidth, grids[l].width);
+    const row = l * paddedWidth;
+    const start = blendedStarts[l];
+    for (let x = 0; x < outWidth; x++) columnLeft[row + x] = start + first[x];
+    columnLeft.fill(columnLeft[row + outWidth - 1], row + outWidth, row + paddedWidth);
+    columnFrac.set(frac, row); // float32 to float64: exact
+    columnFrac.fill(columnFrac[row + outWidth - 1], row + outWidth, row + paddedWidth);
+  }
   // Weights as float64 (exact), in blocks of four output units padded with zeros: a block's four
   // weights of one input side by side (the layout in wasm-layout.ts).
   const weights = new Float64Array(buffer, at[Slot.Weights], weightCount);
@@ -136,21 +139,25 @@ export function wasmRenderer(model: Model, outWidth: number, outHeight: number):
     biasStart += padded(shape.outputs);
   }
 
-  const rowUpper = new Int32Array(buffer, at[Slot.RowUpper], levels);
-  const rowLower = new Int32Array(buffer, at[Slot.RowLower], levels);
-  const rowFrac = new Float32Array(buffer, at[Slot.RowFrac], levels);
-  const pixels = new Uint8Array(buffer, at[Slot.Pixels], outWidth * channels);
+  const rowUpper = new Int32Array(buffer, at[Slot.RowUpper], levels * rowsAtOnce);
+  const rowLower = new Int32Array(buffer, at[Slot.RowLower], levels * rowsAtOnce);
+  const rowFrac = new Float32Array(buffer, at[Slot.RowFrac], levels * rowsAtOnce);
+  const pixels = new Uint8Array(buffer, at[Slot.Pixels], rowsAtOnce * stride);
   return {
     renderRows(rowStart, rowCount, out) {
-      const rowTaps = grids.map((g) => axisTaps(outHeight, g.height, rowStart, rowCount));
-      for (let r = 0; r < rowCount; r++) {
-        grids.forEach((g, l) => {
-          rowUpper[l] = gridStarts[l] + rowTaps[l].first[r] * g.width;
-          rowLower[l] = gridStarts[l] + rowTaps[l].second[r] * g.width;
-          rowFrac[l] = rowTaps[l].frac[r];
-        });
-        kernels.renderRow(table);
-        out.set(pixels, r * pixels.length);
+      for (let done = 0; done < rowCount; done += rowsAtOnce) {
+        const rows = Math.min(rowsAtOnce, rowCount - done);
+        for (let l = 0; l < levels; l++) {
+          const taps = axisTaps(outHeight, grids[l].height, rowStart + done, rows);
+          const gridWidth = grids[l].width;
+          for (let r = 0; r < rows; r++) {
+            rowUpper[l * rowsAtOnce + r] = gridStarts[l] + taps.first[r] * gridWidth;
+            rowLower[l * rowsAtOnce + r] = gridStarts[l] + taps.second[r] * gridWidth;
+          }
+          rowFrac.set(taps.frac, l * rowsAtOnce);
+        }
+        kernels.renderRows(table, rows);
+        out.set(rows === rowsAtOnce ? pixels : pixels.subarray(0, rows * stride), done * stride);
       }
     },
   };
