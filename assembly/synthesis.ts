@@ -5,6 +5,12 @@
  * float64, so each f64x2 lane (one pixel) repeats the reference's sums bit for bit. Four pixels
  * (two vectors) and four output units at a time keep eight accumulators in registers.
  *
+ * Terms that are exact zeros are left out (renderRow says why that changes no pixel): the inputs
+ * of levels whose cells are zeros, and the hidden units that stay 0 over a segment of the row
+ * (liveUnits). The default network (one hidden layer into RGB) runs as one function
+ * (firstHiddenToRgb); other shapes layer by layer. Measurements: docs/decisions.md, "The decode
+ * command".
+ *
  * The host (src/kinds/latent-grid/wasm-render.ts) lays out the arrays and describes them in a table of i32
  * fields; the slots are defined once, in src/kernels/wasm-layout.ts.
  */
