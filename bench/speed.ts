@@ -16,7 +16,10 @@
  *  6. how fast bad input is refused and Ctrl-C obeyed by the command, run as its own process
  *     (timed here, not asserted by npm test, whose results must not depend on the machine's load).
  *
- *   npm run bench -- [image] [--nnimg file.nnimg]
+ *   npm run bench -- [image] [--nnimg file.nnimg] [--decode]
+ *
+ * --decode times the decoding only (sections 2, 4 and 5; with an image, pass --nnimg too to skip
+ * the encode), e.g. `npm run bench -- corpus.png --nnimg file.nnimg --decode`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,7 +85,9 @@ function report(name: KernelName, ms: number, reference: number, unit: string): 
   console.log(`  ${name.padEnd(9)}  ${ms.toFixed(0).padStart(5)} ${unit}  (${(reference / ms).toFixed(2)}x the reference)`);
 }
 
-for (const hidden of [[16, 16], [16]]) {
+const decodeOnly = process.argv.includes('--decode');
+
+for (const hidden of decodeOnly ? [] : [[16, 16], [16]]) {
   const shape = { width: 768, height: 512, channels: 3, levels: 7, hidden, seed: 7 };
   console.log(`training kernel, forward + backward over 768x512 pixels, MLP ${[7, ...hidden, 3].join('-')}:`);
   const times = KERNELS.map(([name, repeats]) => [name, timeKernel(shape, name, repeats)] as const);
@@ -90,15 +95,17 @@ for (const hidden of [[16, 16], [16]]) {
 }
 
 const defaultShape = { width: 768, height: 512, channels: 3, levels: 7, hidden: [16], seed: 7 };
-console.log('training iteration (Trainer.iterate: proxy, rate, network pass, Adam) over 768x512 pixels, MLP 7-16-3:');
-const iterationTimes: [KernelName, number][] = [];
-for (const [name, repeats] of KERNELS) iterationTimes.push([name, await timeIteration(defaultShape, name, repeats)]);
-for (const [name, ms] of iterationTimes) report(name, ms, iterationTimes[0][1], 'ms/iteration');
+if (!decodeOnly) {
+  console.log('training iteration (Trainer.iterate: proxy, rate, network pass, Adam) over 768x512 pixels, MLP 7-16-3:');
+  const iterationTimes: [KernelName, number][] = [];
+  for (const [name, repeats] of KERNELS) iterationTimes.push([name, await timeIteration(defaultShape, name, repeats)]);
+  for (const [name, ms] of iterationTimes) report(name, ms, iterationTimes[0][1], 'ms/iteration');
 
-console.log(`threads (this machine: os.availableParallelism() = ${availableParallelism()}; a busy machine shows less):`);
-const oneThread = await timeIteration(defaultShape, 'wasm', 10, 1);
-const twoThreads = await timeIteration(defaultShape, 'wasm', 10, 2);
-console.log(`  training iteration, wasm: 1 thread ${oneThread.toFixed(0)} ms, 2 threads ${twoThreads.toFixed(0)} ms (${(oneThread / twoThreads).toFixed(2)}x)`);
+  console.log(`threads (this machine: os.availableParallelism() = ${availableParallelism()}; a busy machine shows less):`);
+  const oneThread = await timeIteration(defaultShape, 'wasm', 10, 1);
+  const twoThreads = await timeIteration(defaultShape, 'wasm', 10, 2);
+  console.log(`  training iteration, wasm: 1 thread ${oneThread.toFixed(0)} ms, 2 threads ${twoThreads.toFixed(0)} ms (${(oneThread / twoThreads).toFixed(2)}x)`);
+}
 
 const model = syntheticModel(defaultShape, 0.4);
 const outHeight = Math.round((4096 * 512) / 768);
@@ -123,7 +130,7 @@ const [oneThreadDecode, twoThreadDecode] = [await decodeSeconds(1), await decode
 console.log(`  decode of a 768x512 file at width 4096 (default kernel): 1 thread ${oneThreadDecode.toFixed(2)} s, 2 threads ${twoThreadDecode.toFixed(2)} s (${(oneThreadDecode / twoThreadDecode).toFixed(2)}x)`);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+const args = process.argv.slice(2).filter((arg) => arg !== '--decode');
 const nnimgAt = args.indexOf('--nnimg');
 const givenFile = nnimgAt >= 0 ? args.splice(nnimgAt, 2)[1] : undefined;
 const imagePath = args[0];
@@ -145,14 +152,23 @@ if (imagePath) {
     filePath = join(benchFolder, 'image.nnimg');
     writeFileSync(filePath, file);
   }
-  let started = performance.now();
-  const decoded = decode(file, { width: 4096 });
-  const ours = (performance.now() - started) / 1000;
+  // Three of each, alternated; their medians (the first decode also parses in a fresh process).
   const jpeg = await sharp(imagePath).jpeg({ quality: 75 }).toBuffer();
-  started = performance.now();
-  await sharp(jpeg).resize({ width: 4096, kernel: 'lanczos3' }).raw().toBuffer();
-  const theirs = (performance.now() - started) / 1000;
-  console.log(`decode at 4096x${decoded.height}, in memory: nnimg ${ours.toFixed(2)} s; sharp JPEG decode + Lanczos resize ${theirs.toFixed(2)} s (${(ours / theirs).toFixed(1)}x)`);
+  const [ours, theirs]: number[][] = [[], []];
+  let height = 0;
+  for (let round = 0; round < 3; round++) {
+    let started = performance.now();
+    height = decode(file, { width: 4096 }).height;
+    ours.push((performance.now() - started) / 1000);
+    started = performance.now();
+    await sharp(jpeg).resize({ width: 4096, kernel: 'lanczos3' }).raw().toBuffer();
+    theirs.push((performance.now() - started) / 1000);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[1];
+  const list = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
+  console.log(
+    `decode at 4096x${height}, in memory (median of 3): nnimg ${median(ours).toFixed(2)} s (${list(ours)}); sharp JPEG decode + Lanczos resize ${median(theirs).toFixed(2)} s (${list(theirs)}) (${(median(ours) / median(theirs)).toFixed(1)}x)`,
+  );
 }
 // The command runs from dist/: built from the current sources first.
 buildCommandLine();

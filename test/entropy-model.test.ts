@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { laplaceScale } from '../src/entropy/laplace.js';
-import { LatentGrid, decodeGridValues, encodeGridValues, gridValueBits } from '../src/entropy/latent-model.js';
+import { LatentGrid, decodeCellByCell, decodeGridValues, encodeGridValues, gridValueBits } from '../src/entropy/latent-model.js';
+import { EntropyError, FREQ_BITS, laplaceTable } from '../src/entropy/laplace.js';
+import { WasmLatentDecoder } from '../src/kernels/latent-decode-wasm.js';
 import {
   CONTEXT_COUNT,
   COEFFICIENT_DENOMINATOR,
@@ -13,6 +15,7 @@ import {
   contextOfActivityTable,
   latentContext,
   LinearContextCoding,
+  LinearGridParameters,
   linearContextModel,
 } from '../src/entropy/linear-context-model.js';
 import { RangeDecoder, RangeEncoder } from '../src/entropy/range-coder.js';
@@ -116,6 +119,69 @@ describe('the linear context model', () => {
     expect(decoded.values).toEqual(grid.values);
     expect(version1.gridParameterBits()).toBe(linearContextModel.gridParameterBits() - 24);
     expect(() => version1.writeGridParameters(new RangeEncoder(), fitted.parameters)).toThrow(RangeError);
+  });
+
+  it('decodes in one loop (its decodeGridValues) and in WebAssembly exactly as cell by cell through its distributions', () => {
+    // Each stream decoded three ways from the same bytes: the same values and what follows them
+    // (a trailing run of bits), for both versions' coding, grids of every shape and any bytes,
+    // which may decode values out of range or escapes too long: the same error then.
+    const random = new Random(17);
+    const errors = new Set<string>();
+    for (const [model, coefficients] of [
+      [linearContextModel, [6, 8, -1, 2]],
+      [new LinearContextCoding(false), [0, 0, 0, 0]],
+    ] as const) {
+      for (const [width, height, seed] of [[61, 37, 2], [1, 9, 3], [9, 1, 4], [2, 2, 5], [40, 30, 6]]) {
+        const grid = latentGrid(width, height, seed);
+        const parameters = linearContextModel.fitGrid(grid, [...coefficients], false).parameters;
+        const encoder = new RangeEncoder();
+        encodeGridValues(model, encoder, [grid], 0, parameters);
+        encoder.encodeBits(0xbeef, 16);
+        const coded = encoder.finish();
+        const garbage = Uint8Array.from({ length: coded.length }, () => Math.floor(256 * random.next()));
+        // High bytes decode escapes, zeros after them escape codes too long; predictions with the
+        // largest coefficients run the values out of range.
+        const crafted = [1, 2, 3, 5, 8].map((k) => Uint8Array.from({ length: 64 }, (_, i) => (i < k ? 0xff : 0)));
+        // The first cell's escape symbol, then an escape code of 24 magnitude bits (the most
+        // allowed) or 25 (too long): zeros, a one, as many bits again (ones), the sign.
+        const escapes = [24, 25].map((magnitudeBits) => {
+          const encoder = new RangeEncoder();
+          const first = laplaceTable(parameters.scaleIndices[0], 0).cumulative;
+          const escape = first.length - 2;
+          encoder.encode(first[escape], first[escape + 1] - first[escape], FREQ_BITS);
+          for (let i = 0; i < magnitudeBits; i++) encoder.encodeBits(0, 1);
+          for (let i = 0; i <= magnitudeBits + 1; i++) encoder.encodeBits(1, 1);
+          return encoder.finish();
+        });
+        const cases: [Uint8Array, LinearGridParameters][] = [
+          [coded, parameters],
+          ...escapes.map((bytes): [Uint8Array, LinearGridParameters] => [bytes, parameters]),
+          [garbage, parameters],
+          ...crafted.map((bytes): [Uint8Array, LinearGridParameters] => [bytes, parameters]),
+          [new Uint8Array(64).fill(0xff), { coefficients: model === linearContextModel ? [31, 31, 31, 31] : [0, 0, 0, 0], scaleIndices: [0, 0, 0, 0, 0, 0] }],
+        ];
+        for (const [bytes, parameters] of cases) {
+          const outcome = (decode: typeof decodeCellByCell) => {
+            const decoder = new RangeDecoder(bytes);
+            const decoded = { width, height, values: new Int32Array(width * height) };
+            try {
+              decode(model, decoder, [decoded], 0, parameters);
+            } catch (error) {
+              expect(error).toBeInstanceOf(EntropyError);
+              return { error: (error as Error).message, values: decoded.values, next: undefined as number | undefined };
+            }
+            return { error: undefined as string | undefined, values: decoded.values, next: decoder.decodeBits(16) };
+          };
+          const reference = outcome(decodeCellByCell);
+          expect(outcome(decodeGridValues)).toEqual(reference);
+          const wasm: typeof decodeCellByCell = (_, decoder, [grid], __, p) => new WasmLatentDecoder(decoder.state.data, grid.values.length).decode(decoder, grid, p as never);
+          expect(outcome(wasm)).toEqual(reference);
+          if (reference.error !== undefined) errors.add(reference.error.replace(/-?\d+/, 'N'));
+          if (bytes === coded) expect(reference).toEqual({ values: grid.values, next: 0xbeef });
+        }
+      }
+    }
+    expect([...errors].sort()).toEqual(['escape code longer than allowed', 'latent value N out of range']);
   });
 
   it('gives the WebAssembly kernel the context rule as a table', () => {

@@ -74,4 +74,10 @@ describe('import rules', () => {
     expect(under.length).toBeGreaterThan(20);
     expect(violations(under, (target) => !target.startsWith('src/synthesis/'))).toEqual([]);
   });
+
+  it('src/format/ and src/entropy/ import only themselves (the bit-parsing path stands on nothing that chooses kernels)', () => {
+    const files = ['src/format', 'src/entropy'].flatMap((folder) => filesUnder(folder));
+    expect(files.length).toBeGreaterThan(10);
+    expect(violations(files, (target) => target.startsWith('src/format/') || target.startsWith('src/entropy/'))).toEqual([]);
+  });
 });

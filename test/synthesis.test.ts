@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { KernelName } from '../src/kernels/select.js';
 import { generatedEvaluator, referenceEvaluator } from '../src/synthesis/forward.js';
-import { initialWeights, synthesisShapes } from '../src/synthesis/network.js';
+import { MAX_ACTIVATION, initialWeights, synthesisShapes } from '../src/synthesis/network.js';
+import { largestMagnitude, sumsBelow } from '../src/synthesis/render-wasm.js';
+import { MemoryPlan, instantiateKernels } from '../src/kernels/wasm-module.js';
 import { createRenderer } from '../src/synthesis/render.js';
 import { axisTaps } from '../src/synthesis/upsampling.js';
 import { DistortionKernel, DistortionPass, runDistortionPass } from '../src/synthesis/distortion.js';
@@ -194,6 +196,9 @@ describe('the decode: evaluators and renderers (synthesis/forward.ts, render*.ts
   const renderShapes: [string, number, number[], number, number][] = [
     ['7 levels, hidden [16], RGB', 7, [16], 3, 1],
     ['4 levels, hidden [6, 5], grey', 4, [6, 5], 1, 1],
+    ['5 levels, hidden [8], RGB (one hidden layer into RGB: fused)', 5, [8], 3, 1],
+    ['7 levels, hidden [16], grey', 7, [16], 1, 1],
+    ['7 levels, hidden [18], RGB (not a multiple of four)', 7, [18], 3, 1],
     ['no hidden layer', 3, [], 3, 1],
     ['12 levels, the widest network', 12, [64, 13, 64, 7], 3, 0.3],
     ['saturating outputs', 5, [9], 3, 4],
@@ -250,3 +255,147 @@ describe('the wasm render rounds and clamps as the reference', () => {
   });
 });
 
+describe('the wasm render skips zero inputs as if it added them', () => {
+  // Files' fine grids are mostly zeros: a level wholly (often level 0), rows of it, or patches.
+  // The render skips a level for a row whose blended row is all zeros, and a level's input for
+  // four pixels whose cells are all zeros (assembly/synthesis.ts renderRow); the pixels must stay
+  // the reference's, which adds every product.
+  const zeroed = (seed: number, nonFiniteWeight?: number, layer = 0) => {
+    const model = syntheticModel({ width: 45, height: 31, channels: 3, levels: 5, hidden: [16], seed }, 1);
+    const random = new Random(seed);
+    const [level0, level1, level2, level3] = model.latents;
+    level0.fill(0); // a level wholly zero
+    const width1 = model.grids[1].width;
+    for (let y = 0; y < model.grids[1].height; y++) if (y % 3 !== 1) level1.fill(y % 2 ? -0 : 0, y * width1, (y + 1) * width1); // rows of zeros, some -0
+    for (let i = 0; i < level2.length; i++) if (random.next() < 0.7) level2[i] = 0; // scattered zeros
+    level3.fill(0, 0, level3.length >> 1); // the top half
+    if (nonFiniteWeight !== undefined) model.layers[layer].weights[3] = nonFiniteWeight;
+    // Hidden unit 3 dead everywhere (its ReLU output 0): its output weights multiply only zeros.
+    if (layer === 1) (model.layers[0].biases as Float32Array)[3] = -1e6;
+    return model;
+  };
+  const cases: [string, ReturnType<typeof zeroed>][] = [
+    ['zero levels, rows and cells', zeroed(3)],
+    ['another seed', zeroed(4)],
+    ['an infinite first-layer weight (0 x Infinity is NaN: nothing skipped)', zeroed(5, Infinity)],
+    ['a NaN first-layer weight', zeroed(6, NaN)],
+    ['an infinite output weight of a dead hidden unit', zeroed(7, Infinity, 1)],
+  ];
+  for (const [name, model] of cases) {
+    it(name, () => {
+      for (const [width, height] of [[45, 31], [211, 150], [13, 9]]) {
+        const render = (kernel: KernelName) => {
+          const out = new Uint8Array(width * height * 3);
+          createRenderer(model, width, height, kernel).renderRows(0, height, out);
+          return out;
+        };
+        const reference = render('reference');
+        expect(new Set(reference).size).toBeGreaterThan(2);
+        expect(render('wasm')).toEqual(reference);
+      }
+    });
+  }
+});
+
+describe('the wasm render leaves out hidden units that stay 0 over a segment of a row', () => {
+  // renderRow bounds each hidden unit's sums over 64 pixels from its weights and the range of each
+  // level's cells there, and skips the units that cannot be positive (liveUnits). Units dead
+  // everywhere, dead in parts of the image, and at the edge of it must give the reference's pixels.
+  it('dead, partly dead and barely live units', () => {
+    const random = new Random(21);
+    for (const seed of [1, 2, 3]) {
+      const model = syntheticModel({ width: 61, height: 37, channels: 3, levels: 5, hidden: [16], seed }, 1);
+      const [first] = model.layers;
+      const biases = first.biases as Float32Array;
+      const weights = first.weights as Float32Array;
+      // Units 0-3: dead everywhere; 4-9: dead where their inputs are low (biases near the bound);
+      // 10: all weights 0 and bias 0, a sum of exactly 0; 11: a sum of 0 at its largest input.
+      for (let o = 0; o < 4; o++) biases[o] = -1000;
+      for (let o = 4; o < 10; o++) biases[o] = -(0.5 + 2 * random.next()) * weights.subarray(o * 5, o * 5 + 5).reduce((n, w) => n + Math.abs(w), 0);
+      weights.fill(0, 50, 55);
+      biases[10] = 0;
+      weights.fill(0, 55, 60);
+      weights[55] = 1;
+      biases[11] = -Math.max(...model.latents[0]);
+      for (const [width, height] of [[61, 37], [300, 182], [17, 11]]) {
+        const render = (kernel: KernelName) => {
+          const out = new Uint8Array(width * height * 3);
+          createRenderer(model, width, height, kernel).renderRows(0, height, out);
+          return out;
+        };
+        const reference = render('reference');
+        expect(new Set(reference).size).toBeGreaterThan(2);
+        expect(render('wasm')).toEqual(reference);
+      }
+    }
+  });
+});
+
+describe('the wasm render clamps hidden sums at MAX_ACTIVATION only where one can reach it', () => {
+  // One level as wide as the output, one ReLU unit passing each latent on, outputs latent / 2^66 - 1/2
+  // (and two more mixes): latents up to 80 x 2^60 pass 2^64, where the clamp shows (a pixel of
+  // 2^64 / 2^66 - 1/2 = -1/4, not 1/2); latents up to 80 x 2^55 do not (sumsBelow true).
+  for (const [name, unit, below] of [
+    ['sums beyond 2^64', 2 ** 60, false],
+    ['sums below 2^64', 2 ** 55, true],
+  ] as const) {
+    it(name, () => {
+      const width = 81;
+      const model = {
+        kind: 'latent-grid' as const,
+        width,
+        height: 1,
+        channels: 3,
+        grids: [{ width, height: 1 }],
+        latents: [Float32Array.from({ length: width }, (_, k) => k * unit)],
+        layers: [
+          { shape: { inputs: 1, outputs: 2 }, weights: Float32Array.of(1, 0.5), biases: Float32Array.of(0, 0) },
+          { shape: { inputs: 2, outputs: 3 }, weights: Float32Array.of(2 ** -66, 0, 0, 2 ** -65, 2 ** -67, 2 ** -66), biases: Float32Array.of(-0.5, -0.5, -0.25) },
+        ],
+      };
+      expect(sumsBelow(MAX_ACTIVATION / 2, model)).toBe(below);
+      const render = (kernel: KernelName) => {
+        const out = new Uint8Array(width * 3);
+        createRenderer(model, width, 1, kernel).renderRows(0, 1, out);
+        return out;
+      };
+      const reference = render('reference');
+      expect(new Set(reference).size).toBeGreaterThan(20);
+      expect(render('wasm')).toEqual(reference);
+    });
+  }
+
+  it("the kernel's largest latent magnitude is the reference's, NaN and infinities included", () => {
+    const kernels = instantiateKernels();
+    const plan = new MemoryPlan(kernels);
+    const at = plan.reserve(4 * 64);
+    const buffer = plan.commit();
+    const random = new Random(3);
+    for (const special of [undefined, NaN, Infinity, -Infinity, -0, -7.5]) {
+      for (const count of [0, 1, 3, 4, 5, 17, 64]) {
+        const values = Float32Array.from({ length: count }, () => 4 * random.normal());
+        if (special !== undefined && count > 0) values[Math.floor(random.next() * count)] = special;
+        new Float32Array(buffer, at, count).set(values);
+        expect(kernels.largestMagnitude(at, count)).toBe(largestMagnitude([values]));
+      }
+    }
+  });
+
+  it('sumsBelow bounds every hidden sum the reference computes', () => {
+    const random = new Random(5);
+    for (let n = 0; n < 20; n++) {
+      const model = syntheticModel({ width: 9, height: 7, channels: 3, levels: 3, hidden: [6, 5], seed: n }, 1 + 3 * random.next());
+      let largest = 0;
+      const [first, second] = model.layers;
+      const sums = (layer: typeof first, inputs: number[]) =>
+        Array.from({ length: layer.shape.outputs }, (_, o) => inputs.reduce((acc, x, i) => acc + layer.weights[o * layer.shape.inputs + i] * x, layer.biases[o]));
+      for (let k = 0; k < 200; k++) {
+        const inputs = model.latents.map((grid) => grid[Math.floor(random.next() * grid.length)]);
+        const hidden = sums(first, inputs).map((z) => Math.fround(Math.max(0, z)));
+        largest = Math.max(largest, ...sums(first, inputs).map(Math.abs), ...sums(second, hidden).map(Math.abs));
+      }
+      expect(sumsBelow(largest, model)).toBe(false);
+      expect(sumsBelow(largest * 1.01 + 1e3, model)).toBe(sumsBelow(Infinity, model));
+    }
+  });
+});

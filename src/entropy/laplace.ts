@@ -8,16 +8,15 @@
  */
 import { exactExp, exactPow2Fraction } from './exact-math.js';
 import { RangeDecoder, RangeEncoder } from './range-coder.js';
+import { FREQ_BITS, MAX_ESCAPE_BITS, MEAN_OFFSETS } from './kernel-constants.js';
 
-export const FREQ_BITS = 16;
+export { FREQ_BITS, MAX_ESCAPE_BITS, MEAN_OFFSETS };
 const FREQ_TOTAL = 1 << FREQ_BITS;
 /** Number of scale indices; index i means Laplace scale b = 2^((i - SCALE_INDEX_OFFSET) / 4). */
 export const SCALE_INDEX_COUNT = 64;
 export const SCALE_INDEX_BITS = 6;
 const SCALE_INDEX_OFFSET = 24;
 const MAX_TABLE_MAGNITUDE = 1024;
-/** Escapes carry at most this many magnitude bits; larger values are not representable. */
-export const MAX_ESCAPE_BITS = 24;
 
 export function laplaceScale(scaleIndex: number): number {
   return exactPow2Fraction(scaleIndex - SCALE_INDEX_OFFSET, 4);
@@ -38,8 +37,8 @@ export interface LaplaceTable {
   readonly bits: Float64Array;
 }
 
-/** A distribution's centre may sit off the integers by offset / 16, offset in -8 .. 7. */
-export const MEAN_OFFSETS = 16;
+// A distribution's centre may sit off the integers by offset / MEAN_OFFSETS (16), offset in -8 .. 7;
+// escapes carry at most MAX_ESCAPE_BITS magnitude bits, larger values are not representable.
 const MIN_MEAN_OFFSET = -MEAN_OFFSETS / 2;
 
 const tables: LaplaceTable[] = [];
@@ -157,23 +156,32 @@ export function encodeLaplace(encoder: RangeEncoder, value: number, table: Lapla
 
 export class EntropyError extends Error {}
 
+/** The error of an escape code with more than MAX_ESCAPE_BITS magnitude bits. */
+export function escapeTooLong(): EntropyError {
+  return new EntropyError('escape code longer than allowed');
+}
+
 export function decodeLaplace(decoder: RangeDecoder, table: LaplaceTable): number {
   const m = table.maxMagnitude;
   const c = table.cumulative;
   const target = decoder.peek(FREQ_BITS);
-  // Binary search for the symbol s with c[s] <= target < c[s + 1].
-  let lo = 0;
-  let hi = 2 * m + 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (c[mid] <= target) lo = mid;
-    else hi = mid - 1;
+  // The symbol s with c[s] <= target < c[s + 1]: most often the value 0 (symbol m), tried first;
+  // else a binary search.
+  let lo = m;
+  if (!(c[m] <= target && target < c[m + 1])) {
+    lo = 0;
+    let hi = 2 * m + 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (c[mid] <= target) lo = mid;
+      else hi = mid - 1;
+    }
   }
   decoder.consume(c[lo], c[lo + 1] - c[lo]);
   if (lo < 2 * m + 1) return lo - m;
   let magnitudeBits = 0;
   while (decoder.decodeBits(1) === 0) {
-    if (++magnitudeBits > MAX_ESCAPE_BITS) throw new EntropyError('escape code longer than allowed');
+    if (++magnitudeBits > MAX_ESCAPE_BITS) throw escapeTooLong();
   }
   let n = 1;
   for (let i = 0; i < magnitudeBits; i++) n = n * 2 + decoder.decodeBits(1);

@@ -11,6 +11,7 @@
  */
 import { EntropyError, MEAN_OFFSETS, decodeLaplace, encodeLaplace, laplaceCost, laplaceTable } from './laplace.js';
 import { RangeDecoder, RangeEncoder } from './range-coder.js';
+import { MAX_LATENT_MAGNITUDE } from './kernel-constants.js';
 
 export interface GridShape {
   readonly width: number;
@@ -77,6 +78,11 @@ export interface LatentCoding<P> {
   readGridParameters(decoder: RangeDecoder): P;
   /** The cells of grids[level] under `parameters`; coarser grids are complete, this one filled in raster order. */
   distributions(grids: readonly LatentGrid[], level: number, parameters: P): CellDistributions;
+  /**
+   * Optional: decodeCellByCell's work in one loop, for speed (a decoder spends most of its parse
+   * here): the same values and decoder state, and the same EntropyError at the same cell.
+   */
+  decodeGridValues?(decoder: RangeDecoder, grids: readonly LatentGrid[], level: number, parameters: P): void;
 }
 
 /** The whole model: its coding, and the training-time side of it. */
@@ -98,10 +104,11 @@ export interface LatentEntropyModel<P> extends LatentCoding<P> {
 }
 
 /**
- * Decoded latent values beyond this magnitude make a stream invalid: above the largest escape
- * (spec 5.2), so only a prediction can get there, and far beyond anything the encoder writes.
+ * MAX_LATENT_MAGNITUDE (2^26): decoded latent values beyond it make a stream invalid: above the
+ * largest escape (spec 5.2), so only a prediction can get there, and far beyond anything the
+ * encoder writes. In kernel-constants.ts for the WebAssembly decoder.
  */
-export const MAX_LATENT_MAGNITUDE = 2 ** 26;
+export { MAX_LATENT_MAGNITUDE };
 
 /** The integer nearest a mean given in sixteenths (halves round up): values are coded relative to it. */
 export function meanCentre(meanSixteenths: number): number {
@@ -132,6 +139,12 @@ export function encodeGridValues<P>(model: LatentCoding<P>, encoder: RangeEncode
 
 /** Decodes the values of grids[level] into it; throws EntropyError on a value out of range. */
 export function decodeGridValues<P>(model: LatentCoding<P>, decoder: RangeDecoder, grids: readonly LatentGrid[], level: number, parameters: P): void {
+  if (model.decodeGridValues) model.decodeGridValues(decoder, grids, level, parameters);
+  else decodeCellByCell(model, decoder, grids, level, parameters);
+}
+
+/** decodeGridValues through the model's distributions, a cell at a time: the plain reference. */
+export function decodeCellByCell<P>(model: LatentCoding<P>, decoder: RangeDecoder, grids: readonly LatentGrid[], level: number, parameters: P): void {
   const { width, height, values } = grids[level];
   const distributions = model.distributions(grids, level, parameters);
   const cell: CellDistribution = { meanSixteenths: 0, scaleIndex: 0 };
@@ -140,10 +153,14 @@ export function decodeGridValues<P>(model: LatentCoding<P>, decoder: RangeDecode
       distributions.at(x, y, cell);
       const centre = meanCentre(cell.meanSixteenths);
       const value = centre + decodeLaplace(decoder, laplaceTable(cell.scaleIndex, meanOffset(cell.meanSixteenths, centre)));
-      if (!(Math.abs(value) <= MAX_LATENT_MAGNITUDE)) throw new EntropyError(`latent value ${value} out of range`);
+      if (!(Math.abs(value) <= MAX_LATENT_MAGNITUDE)) throw outOfRange(value);
       values[y * width + x] = value;
     }
   }
+}
+
+export function outOfRange(value: number): EntropyError {
+  return new EntropyError(`latent value ${value} out of range`);
 }
 
 /** Bits the values of grids[level] take when coded (their parameters not included). */

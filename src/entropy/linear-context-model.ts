@@ -12,7 +12,7 @@
  * (src/kernels/latents-wasm.ts, assembly/latents.ts) takes its constants and tables from here.
  */
 import { CONTEXT_COUNT, PREDICTION_TAPS } from './kernel-constants.js';
-import { MEAN_OFFSETS, SCALE_INDEX_BITS, bestScaleForHistogram, histogramKey } from './laplace.js';
+import { LaplaceTable, MEAN_OFFSETS, SCALE_INDEX_BITS, bestScaleForHistogram, decodeLaplace, histogramKey, laplaceTable } from './laplace.js';
 import {
   CellDistribution,
   CellDistributions,
@@ -22,8 +22,10 @@ import {
   RateBits,
   TrainableArray,
   TrainingLatents,
+  MAX_LATENT_MAGNITUDE,
   meanCentre,
   meanOffset,
+  outOfRange,
 } from './latent-model.js';
 import { RangeDecoder, RangeEncoder } from './range-coder.js';
 import { RateTerms, contextLaplace, tabulatedBinRate } from './rate.js';
@@ -41,11 +43,13 @@ function contextOfActivity(activity: number): number {
 
 /**
  * The context of every activity from 0 to one above the last limit, which every larger activity
- * shares: the rule as a table, for the WebAssembly rate kernel.
+ * shares: the rule as a table, for the WebAssembly rate kernel and the decoder's loop.
  */
 export function contextOfActivityTable(): Uint8Array {
   return Uint8Array.from({ length: ACTIVITY_LIMITS[ACTIVITY_LIMITS.length - 1] + 2 }, (_, a) => contextOfActivity(a));
 }
+
+const CONTEXT_OF_ACTIVITY = /* @__PURE__ */ contextOfActivityTable();
 
 /** Context of cell (x, y) of a grid `width` wide, from integer values already known before it. */
 export function latentContext(values: Int32Array, width: number, x: number, y: number): number {
@@ -131,6 +135,43 @@ export class LinearContextCoding implements LatentCoding<LinearGridParameters> {
   /** Each grid is coded on its own: the coarser grids play no part. */
   distributions(grids: readonly LatentGrid[], level: number, parameters: LinearGridParameters): CellDistributions {
     return new LinearCells(grids[level], parameters);
+  }
+
+  /**
+   * decodeCellByCell (latent-model.ts) with LinearCells.at written out: the neighbours read once
+   * for the mean and the context, the context from a table, each (context, mean offset)'s Laplace
+   * table looked up once per grid. Neighbours outside the grid count as 0 in both, as there.
+   */
+  decodeGridValues(decoder: RangeDecoder, grids: readonly LatentGrid[], level: number, { coefficients, scaleIndices }: LinearGridParameters): void {
+    const { width, height, values } = grids[level];
+    const [cLeft, cTop, cTopLeft, cTopRight] = coefficients;
+    const lastActivity = CONTEXT_OF_ACTIVITY.length - 1;
+    const tables: (LaplaceTable | undefined)[] = new Array(CONTEXT_COUNT * MEAN_OFFSETS).fill(undefined);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const left = x > 0 ? values[i - 1] : 0;
+        const top = y > 0 ? values[i - width] : 0;
+        const topLeft = y > 0 && x > 0 ? values[i - width - 1] : 0;
+        const topRight = y > 0 && x + 1 < width ? values[i - width + 1] : 0;
+        // Integers far below 2^53: exact in any order. Zero neighbours are left out, as most are:
+        // a negative coefficient times 0 is -0, which makes the optimised code bail out.
+        let mean = 0;
+        if (left !== 0) mean += cLeft * left;
+        if (top !== 0) mean += cTop * top;
+        if (topLeft !== 0) mean += cTopLeft * topLeft;
+        if (topRight !== 0) mean += cTopRight * topRight;
+        const activity = 2 * Math.abs(left) + 2 * Math.abs(top) + Math.abs(topLeft) + Math.abs(topRight);
+        const context = CONTEXT_OF_ACTIVITY[activity < lastActivity ? activity : lastActivity];
+        const centre = meanCentre(mean);
+        const offset = meanOffset(mean, centre);
+        const key = context * MEAN_OFFSETS + offset + MEAN_OFFSETS / 2;
+        const table = tables[key] ?? (tables[key] = laplaceTable(scaleIndices[context], offset));
+        const value = centre + decodeLaplace(decoder, table);
+        if (!(Math.abs(value) <= MAX_LATENT_MAGNITUDE)) throw outOfRange(value);
+        values[i] = value;
+      }
+    }
   }
 
 }

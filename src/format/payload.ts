@@ -115,11 +115,20 @@ export function tensorBits(tensor: QuantizedTensor): number {
 }
 
 /** Decodes a payload of format version `version` (1: no prediction coefficients, all taken as 0). */
+/**
+ * A decoder of grid values equal to decodeGridValues (the kernels' WebAssembly one), made for a
+ * payload and the largest grid's size; the caller chooses it, so that the format needs no kernel.
+ */
+export type GridValuesDecoderFactory = (payload: Uint8Array, largestGrid: number) => {
+  decode(decoder: RangeDecoder, grid: LatentGrid, parameters: LinearGridParameters): void;
+};
+
 export function decodePayload(
   payload: Uint8Array,
   shapes: readonly LayerShape[],
   grids: readonly GridSize[],
   version = FORMAT_VERSION,
+  fastGridValues?: GridValuesDecoderFactory,
 ): QuantizedModel {
   const decoder = new RangeDecoder(payload);
   const latentStepIndex = decoder.decodeBits(LATENT_STEP_BITS);
@@ -129,6 +138,8 @@ export function decodePayload(
   }));
   const entropy = latentCoding(version);
   const latents = grids.map(({ width, height }) => ({ width, height, values: new Int32Array(width * height) }));
+  // The grids' values in WebAssembly where the kernels are (the same values; no warm-up).
+  let fast: ReturnType<GridValuesDecoderFactory> | undefined;
   const decodedGrids: QuantizedGrid[] = new Array(grids.length);
   for (let level = grids.length - 1; level >= 0; level--) {
     const { values } = latents[level];
@@ -137,7 +148,12 @@ export function decodePayload(
       continue;
     }
     const { coefficients, scaleIndices } = entropy.readGridParameters(decoder);
-    decodeGridValues(entropy, decoder, latents, level, { coefficients, scaleIndices });
+    if (fastGridValues) {
+      fast ??= fastGridValues(payload, Math.max(...latents.map((grid) => grid.values.length)));
+      fast.decode(decoder, latents[level], { coefficients, scaleIndices });
+    } else {
+      decodeGridValues(entropy, decoder, latents, level, { coefficients, scaleIndices });
+    }
     decodedGrids[level] = { scaleIndices, coefficients, values };
   }
   return { latentStepIndex, layers, grids: decodedGrids };

@@ -18,24 +18,42 @@ export const enum SynthesisSlot {
   Latents,
   /** i32 grid width per level. */
   GridWidths,
-  /** This row's taps per level: i32 latent index of the upper and lower grid row, f32 fraction. */
+  /** Rows rendered at a call at most (renderRows). */
+  RowsAtOnce,
+  /** Those rows' taps, level l's row r at l x RowsAtOnce + r: i32 latent index of the upper and lower grid row, f32 fraction. */
   RowUpper,
   RowLower,
   RowFrac,
-  /** f32 blend of each level's two grid rows, levels concatenated. */
+  /** Per cell, f64 pairs: the blend (rounded to float32) of each level's two grid rows, and the next cell's minus it; levels concatenated. */
   Blended,
-  /** Per (level, output column), level l column x at l * paddedWidth + x: i32 indices into BLENDED, f32 fraction. */
+  /** Per (level, output column), level l column x at l * paddedWidth + x: i32 index into BLENDED of its left cell, f64 fraction. */
   ColumnLeft,
-  ColumnRight,
   ColumnFrac,
-  /** f64 weights (per layer, padded outputs x inputs, row-major) and biases (padded outputs). */
+  /**
+   * f64 weights, per layer in blocks of four output units (padded with zeros), per input the
+   * block's four weights: layer weight [4b + j][i] at (b * inputs + i) * 4 + j; f64 biases, padded.
+   */
   Weights,
   Biases,
   /** f64 activations of four pixels per unit: the layer's inputs, then its outputs. */
   LayerInputs,
   LayerOutputs,
-  /** u8 pixels of the row, channels interleaved. */
+  /** u8 pixels of the rows, channels interleaved, and 16 bytes to spare (a store writes 16 at a time). */
   Pixels,
+  /** 1 where zero inputs and hidden units may be skipped (every weight finite), else 0. */
+  SkipZeros,
+  /** 1 where no hidden unit's sum can reach MAX_ACTIVATION, so that the clamp is left out, else 0. */
+  Unclamped,
+  /** i32 scratch: this row's levels not all zero, then the byte offsets in a weight block of the inputs taken. */
+  ActiveLevels,
+  InputColumns,
+  /** i32 scratch: a segment of the row's levels not all zeros; f64 the least and greatest input of each. */
+  SegmentLevels,
+  InputRanges,
+  /** Scratch: the weights (the Weights layout) and biases of the first layer's units that can be positive in the segment, and their weights in the output layer. */
+  LiveWeights,
+  LiveBiases,
+  LiveOutWeights,
   /** Widths of every layer, LAYER_COUNT + 1 of them: levels, hidden..., channels. */
   Widths,
 }
@@ -111,4 +129,33 @@ export const enum LatentSlot {
   LastActivity,
   /** i32 width and height of every level's grid. */
   Grids,
+}
+
+/** The layout table of decodeLatents (assembly/latent-decode.ts): one grid's values, range decoded. */
+export const enum LatentDecodeSlot {
+  /** u8 payload bytes and their count. */
+  Data,
+  DataLength,
+  /** The range decoder's state: code and range (whole numbers below 2^32, as i32 bits), the next byte. Read, and written back. */
+  Code,
+  Range,
+  Position,
+  /** The grid's width and height, its i32 values, and the cell to decode next (written back where it stopped). */
+  Width,
+  Height,
+  Values,
+  Next,
+  /** The prediction coefficients in sixteenths: left, top, top-left, top-right. */
+  Left,
+  Top,
+  TopLeft,
+  TopRight,
+  /** u8 context of each activity 0 .. LastActivity (larger ones take LastActivity's). */
+  ContextOfActivity,
+  LastActivity,
+  /** Per key (context x 16 + mean offset + 8): i32 address of its table's u32 cumulative frequencies (0: not given yet), i32 its largest magnitude. */
+  Tables,
+  Magnitudes,
+  /** Written: the key of the table wanted, or the value out of range. */
+  Wanted,
 }

@@ -9,11 +9,13 @@ export interface KernelExports {
   /** The first byte of linear memory that the module's own data does not use. */
   heapBase(): number;
   distortionPass(layout: number, gradientScale: number): number;
-  renderRow(layout: number): void;
+  renderRows(layout: number, rows: number): void;
+  largestMagnitude(values: number, count: number): number;
   pngFilterRows(previous: number, rows: number, count: number, stride: number, bpp: number, out: number): void;
   latentProxy(layout: number, roundProxy: boolean): void;
   latentRate(layout: number, weight: number, expected: boolean): void;
   latentAdam(layout: number, rate: number, correction2: number): void;
+  decodeLatents(layout: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

@@ -1,6 +1,7 @@
 /** The latent-grid model kind (spec sections 6-9): latent grids at several scales and a synthesis network. */
 import { LATENT_STEP_BITS, decodePayload, gridSideBits, gridValueBits } from '../../format/payload.js';
 import { selectedKernel } from '../../kernels/select.js';
+import { WasmLatentDecoder } from '../../kernels/latent-decode-wasm.js';
 import { layerBits } from '../bits.js';
 import type { KindDefinition } from '../kind.js';
 import { dequantize, latentStep, modelShapes } from './model.js';
@@ -10,7 +11,8 @@ export const latentGrid: KindDefinition<'latent-grid'> = {
   name: 'latent-grid',
   decodePayload(header, payload, version) {
     const { grids, shapes } = modelShapes(header);
-    return decodePayload(payload, shapes, grids, version);
+    const wasm = selectedKernel() === 'wasm' ? (data: Uint8Array, largestGrid: number) => new WasmLatentDecoder(data, largestGrid) : undefined;
+    return decodePayload(payload, shapes, grids, version, wasm);
   },
   dequantize,
   rendererKernel: (requested) => requested ?? selectedKernel(),
