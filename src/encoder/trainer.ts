@@ -173,9 +173,11 @@ export class Trainer {
       settings.lambda / this.pixelCount,
       this.scaleParam,
       this.predictorParam,
-      // Under the noise proxy, the derivative of the rate averaged over the noise: the slope at the
-      // noisy value made budget control unstable at small budgets (docs/decisions.md).
-      settings.proxy === 'noise',
+      // The derivative of the rate averaged over a bin, under either proxy: the slope at the noisy
+      // value made budget control unstable at small budgets, and the slope at the rounded value is
+      // zero at zero, so in the rounded phase nothing held latents there and the rate overshot the
+      // budget (docs/decisions.md).
+      true,
     );
     const { width, height, channels } = this.target;
     if (this.rowStride > 1) sampleBandRows(height, this.rowStride, this.rowRandom, this.pass.rows);
