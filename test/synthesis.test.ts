@@ -18,6 +18,13 @@ import { wasmDistortionKernel } from '../src/synthesis/distortion-wasm.js';
 import { syntheticModel, syntheticWorkload } from '../src/encoder/workload.js';
 import { Random } from '../src/optimizer/random.js';
 
+/** The image `model` renders at width x height with the named kernels. */
+function rendered(model: Parameters<typeof createRenderer>[0], width: number, height: number, kernel: KernelName): Uint8Array {
+  const out = new Uint8Array(width * height * model.channels);
+  createRenderer(model, width, height, kernel).renderRows(0, height, out);
+  return out;
+}
+
 describe('the network (synthesis/network.ts)', () => {
   it('runs from one input per latent level through the hidden widths to the channels', () => {
     expect(synthesisShapes(7, [16, 8], 3)).toEqual([
@@ -208,11 +215,7 @@ describe('the decode: evaluators and renderers (synthesis/forward.ts, render*.ts
       const model = syntheticModel({ width: 45, height: 31, channels, levels, hidden, seed: levels + hidden.length }, spread);
       // Wider and narrower than the model, with widths that are not multiples of four.
       for (const [width, height] of [[45, 31], [103, 70], [13, 9]]) {
-        const render = (kernel: KernelName) => {
-          const out = new Uint8Array(width * height * channels);
-          createRenderer(model, width, height, kernel).renderRows(0, height, out);
-          return out;
-        };
+        const render = (kernel: KernelName) => rendered(model, width, height, kernel);
         const reference = render('reference');
         expect(new Set(reference).size).toBeGreaterThan(2);
         expect(render('generated')).toEqual(reference);
@@ -244,11 +247,7 @@ describe('the wasm render rounds and clamps as the reference', () => {
         { shape: { inputs: 1, outputs: 3 }, weights: Float32Array.of(1, 1, 1), biases: Float32Array.of(-0.5, -0.5, -0.5) },
       ],
     };
-    const render = (kernel: KernelName) => {
-      const out = new Uint8Array(width * 3);
-      createRenderer(model, width, 1, kernel).renderRows(0, 1, out);
-      return out;
-    };
+    const render = (kernel: KernelName) => rendered(model, width, 1, kernel);
     const reference = render('reference');
     expect(new Set(reference).size).toBe(256);
     expect(render('wasm')).toEqual(reference);
@@ -284,11 +283,7 @@ describe('the wasm render skips zero inputs as if it added them', () => {
   for (const [name, model] of cases) {
     it(name, () => {
       for (const [width, height] of [[45, 31], [211, 150], [13, 9]]) {
-        const render = (kernel: KernelName) => {
-          const out = new Uint8Array(width * height * 3);
-          createRenderer(model, width, height, kernel).renderRows(0, height, out);
-          return out;
-        };
+        const render = (kernel: KernelName) => rendered(model, width, height, kernel);
         const reference = render('reference');
         expect(new Set(reference).size).toBeGreaterThan(2);
         expect(render('wasm')).toEqual(reference);
@@ -318,11 +313,7 @@ describe('the wasm render leaves out hidden units that stay 0 over a segment of 
       weights[55] = 1;
       biases[11] = -Math.max(...model.latents[0]);
       for (const [width, height] of [[61, 37], [300, 182], [17, 11]]) {
-        const render = (kernel: KernelName) => {
-          const out = new Uint8Array(width * height * 3);
-          createRenderer(model, width, height, kernel).renderRows(0, height, out);
-          return out;
-        };
+        const render = (kernel: KernelName) => rendered(model, width, height, kernel);
         const reference = render('reference');
         expect(new Set(reference).size).toBeGreaterThan(2);
         expect(render('wasm')).toEqual(reference);
@@ -354,11 +345,7 @@ describe('the wasm render clamps hidden sums at MAX_ACTIVATION only where one ca
         ],
       };
       expect(sumsBelow(MAX_ACTIVATION / 2, model)).toBe(below);
-      const render = (kernel: KernelName) => {
-        const out = new Uint8Array(width * 3);
-        createRenderer(model, width, 1, kernel).renderRows(0, 1, out);
-        return out;
-      };
+      const render = (kernel: KernelName) => rendered(model, width, 1, kernel);
       const reference = render('reference');
       expect(new Set(reference).size).toBeGreaterThan(20);
       expect(render('wasm')).toEqual(reference);
