@@ -42,8 +42,16 @@ export function quantizeLatents(
   const step = latentStep(latentStepIndex);
   let totalBits = 0;
   const quantized = latents.map((latent, level) => {
-    const values = Int32Array.from(latent, (v) => (Math.abs(v / step) < deadzone ? 0 : Math.round(v / step)));
-    if (values.every((v) => v === 0)) return unusedGrid(values.length);
+    // A plain loop: Int32Array.from with a function took a tenth of a 13 MP encode.
+    const values = new Int32Array(latent.length);
+    let used = false;
+    for (let i = 0; i < latent.length; i++) {
+      const q = latent[i] / step;
+      const v = Math.abs(q) < deadzone ? 0 : Math.round(q);
+      values[i] = v;
+      if (v !== 0) used = true;
+    }
+    if (!used) return unusedGrid(values.length);
     const { width, height } = grids[level];
     const { parameters, bits } = linearContextModel.fitGrid({ width, height, values }, coefficientsPerGrid[level], refine);
     totalBits += bits;

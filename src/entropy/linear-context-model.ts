@@ -176,6 +176,49 @@ export class LinearContextCoding implements LatentCoding<LinearGridParameters> {
 
 }
 
+/**
+ * Per-context counts of histogram keys, as Maps in the order each key first occurred (the order
+ * bestScaleForHistogram sums in, so the bits are the same as with plain Maps). Small keys are
+ * counted in a typed array: on a 13 MP image a Map per latent took a tenth of the encode.
+ */
+class HistogramCounts {
+  private static readonly RADIUS = 64 * MEAN_OFFSETS + MEAN_OFFSETS / 2;
+  private readonly dense = new Int32Array(CONTEXT_COUNT * 2 * HistogramCounts.RADIUS);
+  private readonly sparse = Array.from({ length: CONTEXT_COUNT }, () => new Map<number, number>());
+  private readonly order: number[][] = Array.from({ length: CONTEXT_COUNT }, () => []);
+
+  add(context: number, key: number): void {
+    const radius = HistogramCounts.RADIUS;
+    if (key >= -radius && key < radius) {
+      const at = context * 2 * radius + key + radius;
+      if (this.dense[at]++ === 0) this.order[context].push(key);
+    } else {
+      const sparse = this.sparse[context];
+      const count = sparse.get(key) ?? 0;
+      if (count === 0) this.order[context].push(key);
+      sparse.set(key, count + 1);
+    }
+  }
+
+  /** The histograms counted so far, one per context; the counts start again from zero. */
+  takeHistograms(): Map<number, number>[] {
+    const radius = HistogramCounts.RADIUS;
+    return this.order.map((keys, context) => {
+      const histogram = new Map<number, number>();
+      for (const key of keys) {
+        if (key >= -radius && key < radius) {
+          const at = context * 2 * radius + key + radius;
+          histogram.set(key, this.dense[at]);
+          this.dense[at] = 0;
+        } else histogram.set(key, this.sparse[context].get(key)!);
+      }
+      keys.length = 0;
+      this.sparse[context].clear();
+      return histogram;
+    });
+  }
+}
+
 /** The whole model: its coding, the fitting of its parameters and its training-time rate. */
 export class LinearContextModel extends LinearContextCoding implements LatentEntropyModel<LinearGridParameters> {
   /**
@@ -187,19 +230,18 @@ export class LinearContextModel extends LinearContextCoding implements LatentEnt
     const { values, width, height } = grid;
     const contexts = new Uint8Array(values.length);
     latentContexts(values, width, height, contexts);
+    const counts = new HistogramCounts();
     const cost = (coefficients: number[]) => {
       // Per context, how often each (value - centre, mean offset) pair occurs.
-      const histograms = Array.from({ length: CONTEXT_COUNT }, () => new Map<number, number>());
       for (let y = 0; y < height; y++) {
         for (let x = 0; x < width; x++) {
           const i = y * width + x;
           const mean = predictedMean(values, width, x, y, coefficients);
           const centre = meanCentre(mean);
-          const key = histogramKey(values[i] - centre, meanOffset(mean, centre));
-          histograms[contexts[i]].set(key, (histograms[contexts[i]].get(key) ?? 0) + 1);
+          counts.add(contexts[i], histogramKey(values[i] - centre, meanOffset(mean, centre)));
         }
       }
-      const choices = histograms.map(bestScaleForHistogram);
+      const choices = counts.takeHistograms().map(bestScaleForHistogram);
       return { bits: choices.reduce((n, c) => n + c.bits, 0), scaleIndices: choices.map((c) => c.scaleIndex) };
     };
     let coefficients = [...start];
