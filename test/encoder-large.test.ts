@@ -4,7 +4,10 @@
  * large-photo numbers themselves are a benchmark (docs/results/large.md), not a test.
  */
 import { describe, expect, it } from 'vitest';
-import { adoptCoarseModel, copyModel, halveImage } from '../src/encoder/coarse.js';
+import { chooseWeightSteps, fitToBudget } from '../src/encoder/budget.js';
+import { continueCoarseModel, copyModel, halveImage, withFinestLevelAtZero } from '../src/encoder/coarse.js';
+import { gridSizes } from '../src/format/geometry.js';
+import { synthesisShapes } from '../src/synthesis/network.js';
 import { DISTORTION_BANDS, bandBounds, sampleBandRows, sampledRowCounts } from '../src/encoder/distortion-bands.js';
 import { ParallelDistortion } from '../src/encoder/distortion-pool.js';
 import { encode } from '../src/encoder/encode.js';
@@ -130,36 +133,62 @@ describe('coarse-to-fine', () => {
     expect(Array.from(half.pixels)).toEqual([(0 + 1 + 3 + 4) / 4, (2 + 2 + 5 + 5) / 4, (6 + 7 + 6 + 7) / 4, 8]);
   });
 
-  it('puts the half-size model into the full one a level down, the finest level left to learn', async () => {
+  it('continues the half-size model against the full image from level 1, every parameter carried over', async () => {
     const { width, height, channels, target } = syntheticWorkload(shape);
     const image = { width, height, channels, pixels: target };
     const small = halveImage(image);
     const coarse = new Trainer(small, shape.levels - 1, shape.hidden, 5, 'wasm', 1);
-    const fine = new Trainer(image, shape.levels, shape.hidden, 6, 'wasm', 1);
+    const fine = new Trainer(image, shape.levels, shape.hidden, 6, 'wasm', 1, 1, 1);
     try {
+      // The half-size image's grids are the full image's grids from level 1.
+      expect(fine.grids).toEqual(gridSizes(width, height, shape.levels).slice(1));
+      expect(coarse.grids).toEqual(fine.grids);
       for (let i = 0; i < 5; i++) await coarse.iterate({ lambda: 0.01, learningRate: 0.02, proxy: 'noise' });
-      const model = copyModel(coarse);
-      adoptCoarseModel(fine, model);
-      for (let l = 1; l < shape.levels; l++) expect(fine.latentViews[l]).toEqual(coarse.latentViews[l - 1]);
-      expect(fine.logScales.subarray(fine.logScales.length / shape.levels)).toEqual(coarse.logScales);
-      expect(fine.predictors.subarray(fine.predictors.length / shape.levels)).toEqual(coarse.predictors);
-      // The first layer on (level 0, levels 1..) gives the coarse first layer on (levels 1..),
-      // plus level 0's own small term.
-      const inputs = Array.from({ length: shape.levels }, (_, l) => l + 0.5);
-      const hidden = shape.hidden[0];
-      for (let o = 0; o < hidden; o++) {
-        let fineSum = fine.biases[o];
-        let coarseSum = coarse.biases[o];
-        for (let i = 0; i < shape.levels; i++) fineSum += fine.weights[o * shape.levels + i] * inputs[i];
-        for (let i = 1; i < shape.levels; i++) coarseSum += coarse.weights[o * (shape.levels - 1) + i - 1] * inputs[i];
-        expect(fineSum - fine.weights[o * shape.levels] * inputs[0]).toBeCloseTo(coarseSum, 5);
-      }
-      const firstFine = shape.levels * hidden;
-      const firstCoarse = (shape.levels - 1) * hidden;
-      expect(fine.weights.subarray(firstFine)).toEqual(coarse.weights.subarray(firstCoarse));
-      expect(fine.biases).toEqual(coarse.biases);
+      continueCoarseModel(fine, copyModel(coarse));
+      expect(fine.latents).toEqual(coarse.latents);
+      for (const name of ['weights', 'biases', 'logScales', 'predictors'] as const) expect(fine[name]).toEqual(coarse[name]);
+      const before = fine.sampledMse(fine.layerTensors());
+      for (let i = 0; i < 20; i++) await fine.iterate({ lambda: 0.01, learningRate: 0.02, proxy: 'noise' });
+      expect(fine.sampledMse(fine.layerTensors())).toBeLessThan(before);
     } finally {
       await coarse.close();
+      await fine.close();
+    }
+  });
+
+  it('shows a trainer without level 0 as the full model: level 0 and its weights zero, the same rendering', async () => {
+    const { width, height, channels, target } = syntheticWorkload(shape);
+    const image = { width, height, channels, pixels: target };
+    const fine = new Trainer(image, shape.levels, shape.hidden, 6, 'wasm', 1, 1, 1);
+    try {
+      for (let i = 0; i < 10; i++) await fine.iterate({ lambda: 0.01, learningRate: 0.02, proxy: 'noise' });
+      const header = { width, height, channels, levels: shape.levels, hidden: shape.hidden };
+      const full = withFinestLevelAtZero(fine, header);
+      expect(full.grids).toEqual(gridSizes(width, height, shape.levels));
+      expect(full.shapes).toEqual(synthesisShapes(shape.levels, shape.hidden, channels));
+      expect(full.latentViews[0]).toEqual(new Float32Array(width * height));
+      expect(full.latentViews.slice(1)).toEqual(fine.latentViews);
+      const [wide, ...rest] = full.layerTensors();
+      const [narrow, ...fineRest] = fine.layerTensors();
+      const inputs = shape.levels;
+      for (let o = 0; o < shape.hidden[0]; o++) {
+        expect(wide[o * inputs]).toBe(0);
+        expect(Array.from(wide.subarray(o * inputs + 1, (o + 1) * inputs))).toEqual(Array.from(narrow.subarray(o * (inputs - 1), (o + 1) * (inputs - 1))));
+      }
+      expect(rest).toEqual(fineRest);
+      expect(full.quantizedPredictors().slice(1)).toEqual(fine.quantizedPredictors());
+      const mse = fine.sampledMse(fine.layerTensors());
+      expect(mse).toBeGreaterThan(0);
+      expect(full.sampledMse(full.layerTensors())).toBe(mse);
+      // With latents given (all levels, level 0 zero): the trainer's own with its levels.
+      const latents = new Float32Array(width * height + fine.latents.length);
+      latents.set(fine.latents.map((v) => Math.round(v) + 0.25), width * height);
+      expect(full.sampledMse(full.layerTensors(), latents)).toBe(fine.sampledMse(fine.layerTensors(), latents.subarray(width * height)));
+      // A file of it marks level 0 unused, and renders what the trainer measured.
+      const fitted = fitToBudget(full, { model: 'latent-grid', ...header, hidden: [...shape.hidden] }, chooseWeightSteps(full, 0.01).layers, undefined);
+      expect(fitted.model.grids[0].scaleIndices).toBeNull();
+      expect(fitted.model.grids.slice(1).some((g) => g.scaleIndices !== null)).toBe(true);
+    } finally {
       await fine.close();
     }
   });

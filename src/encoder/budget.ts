@@ -9,7 +9,7 @@ import { LATENT_STEP_BITS, QuantizedModel, QuantizedTensor, unusedGrid } from '.
 import { encodeLatentGridPayload } from '../kinds/latent-grid/encode.js';
 import { UNIT_LATENT_STEP_INDEX, dequantize } from '../kinds/latent-grid/model.js';
 import { quantizeLatents, quantizeTensor, tensorBits } from './quantize.js';
-import { Trainer } from './trainer.js';
+import type { TrainedModel } from './trainer.js';
 import { BudgetError } from './types.js';
 
 const FINEST_STEP_EXPONENT = 13;
@@ -24,7 +24,7 @@ type QuantizedLayers = QuantizedModel['layers'];
  * Picks each weight and bias tensor's quantization step by trying every step and keeping the one
  * with the lowest distortion + lambda * rate, distortion measured on a subsample of rows.
  */
-export function chooseWeightSteps(trainer: Trainer, lambda: number): { layers: QuantizedLayers; bits: number } {
+export function chooseWeightSteps(trainer: TrainedModel, lambda: number): { layers: QuantizedLayers; bits: number } {
   const tensors = trainer.layerTensors();
   const exponents = tensors.map(() => FINEST_STEP_EXPONENT);
   const dequantized = tensors.map((t) => Float32Array.from(t));
@@ -60,7 +60,7 @@ export interface FittedModel {
  * best; over the budget, the nearest coarser step (with a dead zone) that fits. When even the
  * coarsest step does not fit, the finest grids are dropped one by one, then the weights coarsened.
  */
-export function fitToBudget(trainer: Trainer, header: NnimgHeader, layers: QuantizedLayers, budget: number | undefined): FittedModel {
+export function fitToBudget(trainer: TrainedModel, header: NnimgHeader, layers: QuantizedLayers, budget: number | undefined): FittedModel {
   const latents = trainer.latentViews;
   // Prediction coefficients are refined against the real cost once, at the trained step, and
   // kept for the other steps (they hardly depend on the step, and the search is slow).
@@ -141,7 +141,7 @@ function zeroLayers(shapes: readonly LayerShape[]): QuantizedLayers {
 }
 
 /** All weights zero; the output layer's biases hold the image's mean colour. */
-function meanColourLayers(trainer: Trainer): QuantizedLayers {
+function meanColourLayers(trainer: TrainedModel): QuantizedLayers {
   const flat = zeroLayers(trainer.shapes);
   flat[flat.length - 1].biases = quantizeTensor(trainer.meanColour().map((v) => v - OUTPUT_OFFSET), 6);
   return flat;

@@ -4,9 +4,16 @@
  * that alone allows a few hundred iterations in minutes. So the encoder first trains a model of the
  * image at half size whose grids are the full model's grids 1/2 to 1/64 (grid l of the half-size
  * image has ceil(ceil(n / 2) / 2^l) = ceil(n / 2^(l + 1)) cells, the full image's grid l + 1),
- * then moves it into the full model (this file) and trains that with fewer iterations.
+ * then trains the same model against the full image for fewer iterations.
+ *
+ * The full-size stage leaves level 0, the finest grid, at zero: on camera-sized photos it carried
+ * under 1% of a file's bits yet was three quarters of the latents, and the full stage is twice as
+ * heavy in memory with it (docs/decisions.md).
  */
-import { TargetImage, Trainer } from './trainer.js';
+import { linearContextModel } from '../entropy/linear-context-model.js';
+import { gridSizes } from '../format/geometry.js';
+import { synthesisShapes } from '../synthesis/network.js';
+import { TargetImage, TrainedModel, Trainer } from './trainer.js';
 
 /** The image at half size (rounded up), each pixel the mean of its 2x2 block (edges repeated). */
 export function halveImage(image: TargetImage): TargetImage {
@@ -54,27 +61,54 @@ export function copyModel(trainer: Trainer): CoarseModel {
 }
 
 /**
- * Puts the half-size model into `fine` (one level more): its levels become fine's levels 1 and
- * up, with their entropy parameters, and its first layer's weights those of levels 1 and up.
- * Fine's level 0 keeps its small initial latents and weights: it starts contributing next to nothing and
- * learns what the coarse levels could not hold.
+ * Puts the half-size model into `fine`, a trainer of the full image from level 1 up (firstLevel 1):
+ * the same grids, so every parameter carries over as it is.
  */
-export function adoptCoarseModel(fine: Trainer, coarse: CoarseModel): void {
-  const levels = fine.latentViews.length;
-  if (coarse.latentViews.length !== levels - 1) throw new RangeError(`a coarse model has ${levels - 1} levels, not ${coarse.latentViews.length}`);
-  for (let l = 1; l < levels; l++) {
-    if (fine.latentViews[l].length !== coarse.latentViews[l - 1].length) throw new RangeError(`level ${l}: the coarse grid does not match`);
-    fine.latentViews[l].set(coarse.latentViews[l - 1]);
-  }
-  for (const name of ['logScales', 'predictors'] as const) {
-    const per = fine[name].length / levels;
-    fine[name].set(coarse[name], per);
-  }
-  const first = fine.shapes[0];
-  for (let o = 0; o < first.outputs; o++) {
-    for (let i = 1; i < first.inputs; i++) fine.weights[o * first.inputs + i] = coarse.weights[o * (first.inputs - 1) + i - 1];
-  }
-  const firstCount = first.inputs * first.outputs;
-  fine.weights.set(coarse.weights.subarray(firstCount - first.outputs), firstCount);
-  fine.biases.set(coarse.biases);
+export function continueCoarseModel(fine: Trainer, coarse: CoarseModel): void {
+  if (fine.latentViews.length !== coarse.latentViews.length) throw new RangeError(`a coarse model has ${coarse.latentViews.length} levels, not ${fine.latentViews.length}`);
+  fine.latentViews.forEach((view, l) => {
+    if (view.length !== coarse.latentViews[l].length) throw new RangeError(`level ${l + 1}: the coarse grid does not match`);
+    view.set(coarse.latentViews[l]);
+  });
+  for (const name of ['weights', 'biases', 'logScales', 'predictors'] as const) fine[name].set(coarse[name]);
+}
+
+/**
+ * The full model of a trainer that holds levels 1 and up: level 0 all zero (the file marks it
+ * unused) and the first layer's weights on it zero. What this model renders is exactly what the
+ * trainer renders, so the quantization measures its candidates on the trainer.
+ */
+export function withFinestLevelAtZero(trainer: Trainer, header: { width: number; height: number; levels: number; hidden: readonly number[]; channels: number }): TrainedModel {
+  const grids = gridSizes(header.width, header.height, header.levels);
+  if (trainer.grids.length !== grids.length - 1) throw new RangeError(`the trainer holds ${trainer.grids.length} levels, not ${grids.length - 1}`);
+  const finest = grids[0].width * grids[0].height;
+  const shapes = synthesisShapes(header.levels, header.hidden, header.channels);
+  const { inputs, outputs } = shapes[0];
+  const widen = (narrow: Float32Array) => {
+    const wide = new Float32Array(inputs * outputs);
+    for (let o = 0; o < outputs; o++) wide.set(narrow.subarray(o * (inputs - 1), (o + 1) * (inputs - 1)), o * inputs + 1);
+    return wide;
+  };
+  const narrow = (wide: Float32Array) => {
+    const out = new Float32Array((inputs - 1) * outputs);
+    for (let o = 0; o < outputs; o++) out.set(wide.subarray(o * inputs + 1, (o + 1) * inputs), o * (inputs - 1));
+    return out;
+  };
+  const [, initialPredictors] = linearContextModel.initialTrainingParameters(1);
+  return {
+    grids,
+    shapes,
+    latentViews: [new Float32Array(finest), ...trainer.latentViews],
+    pixelCount: trainer.pixelCount,
+    layerTensors: () => {
+      const tensors = trainer.layerTensors();
+      tensors[0] = widen(tensors[0]);
+      return tensors;
+    },
+    quantizedPredictors: () => [linearContextModel.trainedCoefficients(initialPredictors, 0), ...trainer.quantizedPredictors()],
+    meanColour: () => trainer.meanColour(),
+    // Level 0's latents and weights are zero in every candidate the quantization makes of this
+    // model (zeros quantize to zeros): dropping them changes nothing in the sum.
+    sampledMse: (tensors, latents) => trainer.sampledMse([narrow(tensors[0]), ...tensors.slice(1)], latents?.subarray(finest)),
+  };
 }

@@ -14,7 +14,7 @@ import { encodeLatentGridPayload } from '../kinds/latent-grid/encode.js';
 import { checkThreadCount, defaultThreadCount } from '../threads.js';
 import { FittedModel } from './budget.js';
 import { checkDecoded, isCollapse } from './check.js';
-import { CoarseModel, adoptCoarseModel, copyModel, halveImage } from './coarse.js';
+import { CoarseModel, continueCoarseModel, copyModel, halveImage, withFinestLevelAtZero } from './coarse.js';
 import { RateControl, defaultHidden } from './rate-control.js';
 import { SETTLE_LEARNING_RATE, coarseLearningRateAt, learningRateAt, proxyAt, settleLimit, trainingPlan, weightCheckpoints } from './schedule.js';
 import { measuredFile, yieldToEventLoop } from './shared.js';
@@ -101,10 +101,12 @@ async function trainAndWrite(image: RasterImage, options: EncodeOptions): Promis
     }
   }
 
-  const trainer = new Trainer(target, levels, hidden, seed, selectedKernel(), threads, plan.rowStride);
-  if (coarse) adoptCoarseModel(trainer, coarse);
+  const afterCoarse = coarse !== undefined;
+  // After a coarse stage, the same model against the full image; level 0 stays at zero (coarse.ts).
+  const trainer = new Trainer(target, levels, hidden, seed, selectedKernel(), threads, plan.rowStride, afterCoarse ? 1 : 0);
+  if (coarse) continueCoarseModel(trainer, coarse);
   coarse = undefined;
-  const afterCoarse = coarseIterations > 0;
+  const model = afterCoarse ? withFinestLevelAtZero(trainer, header) : trainer;
   let trained: { file: Uint8Array; quantized: FittedModel; iterations: number; psnr: number };
   // The workers end however the encode does: done, failed or cancelled.
   try {
@@ -113,11 +115,11 @@ async function trainAndWrite(image: RasterImage, options: EncodeOptions): Promis
     for (let i = 0; i < iterations; i++) {
       await yieldToEventLoop(options);
       const progress = i / iterations;
-      if (checkpoints.has(i)) rate.measureWeights(trainer);
+      if (checkpoints.has(i)) rate.measureWeights(model);
       last = await trainer.iterate({ lambda: rate.lambda, learningRate: learningRateAt(progress, afterCoarse), proxy: proxyAt(progress) });
       if (progress > 0.05 || afterCoarse) rate.steer(last);
       report(coarseIterations + i + 1, total, last);
-      if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(trainer), i + 1);
+      if (options.snapshots && (i + 1) % snapshotEvery(options.snapshots.every, iterations) === 0) await options.snapshots.take(previewLatentGrid(model), i + 1);
     }
     const limit = settleLimit(iterations);
     let settleIterations = 0;
@@ -129,7 +131,7 @@ async function trainAndWrite(image: RasterImage, options: EncodeOptions): Promis
     }
 
     await trainer.endTraining();
-    const quantized = rate.fit(trainer, header);
+    const quantized = rate.fit(model, header);
     const file = writeContainer(header, encodeLatentGridPayload(header, quantized.model));
     trained = { file, quantized, iterations: total + settleIterations, psnr: last ? psnrOfMse(last.mse) : -Infinity };
   } finally {

@@ -6,7 +6,7 @@
  */
 import { NnimgHeader, writeContainer } from '../format/container.js';
 import { FittedModel, chooseWeightSteps, fitToBudget, minimumFileBytes } from './budget.js';
-import type { IterationResult, Trainer } from './trainer.js';
+import type { IterationResult, TrainedModel } from './trainer.js';
 import { BudgetError } from './types.js';
 
 /** Rate target as a share of the budget, leaving room for the estimate's error. */
@@ -76,7 +76,7 @@ export class RateControl {
   }
 
   /** The weights' real cost at the current lambda, measured a few times: it sets how much of the budget the latents get. */
-  measureWeights(trainer: Trainer): void {
+  measureWeights(trainer: TrainedModel): void {
     this.weightBits = chooseWeightSteps(trainer, this.currentLambda).bits;
   }
 
@@ -94,7 +94,7 @@ export class RateControl {
   }
 
   /** The trained model quantized: the weights' steps at the final lambda, then the latent step that fits the budget. */
-  fit(trainer: Trainer, header: NnimgHeader): FittedModel {
+  fit(trainer: TrainedModel, header: NnimgHeader): FittedModel {
     const layers = chooseWeightSteps(trainer, this.currentLambda).layers;
     return fitToBudget(trainer, header, layers, this.budget);
   }

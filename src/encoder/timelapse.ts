@@ -8,7 +8,7 @@ import sharp, { type Sharp } from 'sharp';
 import { RasterImage } from '../image/io.js';
 import { Model } from '../kinds/latent-grid/model.js';
 import { modelRenderer } from '../kinds/index.js';
-import { Trainer } from './trainer.js';
+import type { TrainedModel } from './trainer.js';
 
 /** At most this many frames are held for an animation; beyond it every other one is dropped. */
 export const MAX_ANIMATION_FRAMES = 120;
@@ -42,7 +42,7 @@ export function frameName(index: number): string {
 }
 
 /** The latent-grid trainer's current model (latents in steps of 1, unrounded), rendered at native size. */
-export function previewLatentGrid(trainer: Trainer): RasterImage {
+export function previewLatentGrid(trainer: TrainedModel): RasterImage {
   const tensors = trainer.layerTensors();
   const { width, height } = trainer.grids[0];
   const channels = trainer.shapes[trainer.shapes.length - 1].outputs;

@@ -56,7 +56,24 @@ export function samplingStride(width: number, height: number): number {
   return Math.max(8, Math.floor((width * height) / 400_000));
 }
 
-export class Trainer {
+/** What the quantization (budget.ts, rate-control.ts) reads of a trained model. */
+export interface TrainedModel {
+  readonly grids: readonly GridSize[];
+  readonly shapes: readonly LayerShape[];
+  /** Each level's latents, level 0 first. */
+  readonly latentViews: readonly Float32Array[];
+  readonly pixelCount: number;
+  /** Views of every layer's weights then biases: [w0, b0, w1, b1, ...]. */
+  layerTensors(): Float32Array[];
+  /** The prediction coefficients per level, rounded to what the format stores. */
+  quantizedPredictors(): number[][];
+  /** The mean of each channel of the target image, in [0, 1]. */
+  meanColour(): Float32Array;
+  /** MSE on a sample of the rows with the latents rounded (or `latents`, all levels concatenated) and the layers' tensors replaced by `tensors`. */
+  sampledMse(tensors: readonly Float32Array[], latents?: Float32Array): number;
+}
+
+export class Trainer implements TrainedModel {
   readonly grids: GridSize[];
   readonly shapes: LayerShape[];
   /** All levels' latents concatenated (level 0 first); latentViews[l] is level l. */
@@ -103,10 +120,17 @@ export class Trainer {
      * its mean squared error over those rows is an unbiased estimate of the whole image's.
      */
     private readonly rowStride = 1,
+    /**
+     * Levels below this one are not trained: the trainer holds `levels - firstLevel` grids, the
+     * image's grids firstLevel and up (coarse.ts, where level 0 stays at zero).
+     */
+    firstLevel = 0,
   ) {
+    if (!(Number.isInteger(firstLevel) && firstLevel >= 0 && firstLevel < levels)) throw new RangeError(`firstLevel must be in 0 .. ${levels - 1}, not ${firstLevel}`);
     this.random = new Random(seed);
     this.rowRandom = new Random(seed ^ 0x2545f491);
-    this.grids = gridSizes(target.width, target.height, levels);
+    this.grids = gridSizes(target.width, target.height, levels).slice(firstLevel);
+    levels -= firstLevel;
     this.shapes = synthesisShapes(levels, hidden, target.channels);
     this.gridOffsets = new Int32Array(levels + 1);
     this.grids.forEach((g, l) => (this.gridOffsets[l + 1] = this.gridOffsets[l] + g.width * g.height));
