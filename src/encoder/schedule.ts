@@ -33,13 +33,17 @@ const LARGE_IMAGE_COST_PER_PIXEL = 18e3;
 const REFERENCE_PIXELS = 768 * 512;
 const MAX_ROW_STRIDE = 8;
 
+/** Latents per pixel of all the levels (1 + 1/4 + 1/16 + ...), and of levels 1 and up. */
+const ALL_LEVELS_LATENTS = 4 / 3;
+const LEVEL_1_UP_LATENTS = 1 / 3;
+
 /**
  * The cost of a training iteration, in units of about a nanosecond: the distortion pass per
- * visited pixel, and the latents' proxy, rate and Adam step (all latents, about 1.33 per pixel).
- * At rowStride 1 the same sum as the formula before row sampling (docs/decisions.md).
+ * visited pixel, and the latents' proxy, rate and Adam step (about 67 per latent). At rowStride 1
+ * and all levels, the same sum as the formula before row sampling (docs/decisions.md).
  */
-function iterationCost(pixels: number, multiplyAdds: number, rowStride: number): number {
-  return pixels * ((0.75 * multiplyAdds + 60) / rowStride + 90);
+function iterationCost(pixels: number, multiplyAdds: number, rowStride: number, latentsPerPixel = ALL_LEVELS_LATENTS): number {
+  return pixels * ((0.75 * multiplyAdds + 60) / rowStride + 67.5 * latentsPerPixel);
 }
 
 /**
@@ -51,10 +55,14 @@ function trainingCost(pixels: number): number {
   return Math.max(90e9, pixels * LARGE_IMAGE_COST_PER_PIXEL);
 }
 
-/** Iterations at full size (of the fine stage, for large images). */
-export function defaultIterations(pixels: number, multiplyAdds: number, rowStride = defaultRowStride(pixels)): number {
-  const share = pixels >= COARSE_MIN_PIXELS ? 1 - COARSE_SHARE : 1;
-  return Math.max(100, Math.min(2000, Math.round((share * trainingCost(pixels)) / iterationCost(pixels, multiplyAdds, rowStride))));
+/**
+ * Iterations at full size: after a coarse stage, of a model of levels 1 and up (coarse.ts), which
+ * costs less an iteration.
+ */
+export function defaultIterations(pixels: number, multiplyAdds: number, rowStride = defaultRowStride(pixels), afterCoarse = false): number {
+  const share = afterCoarse ? 1 - COARSE_SHARE : 1;
+  const cost = iterationCost(pixels, multiplyAdds, rowStride, afterCoarse ? LEVEL_1_UP_LATENTS : ALL_LEVELS_LATENTS);
+  return Math.max(100, Math.min(2000, Math.round((share * trainingCost(pixels)) / cost)));
 }
 
 /**
@@ -85,7 +93,7 @@ export function trainingPlan(width: number, height: number, multiplyAdds: number
     options.coarseIterations ??
     (coarseByDefault ? Math.max(100, Math.min(2000, Math.round((COARSE_SHARE * trainingCost(pixels)) / iterationCost(smallPixels, multiplyAdds, coarseRowStride)))) : 0);
   if (coarseIterations > 0 && defaultLevelCount(width, height) < 2) throw new RangeError('an image this small has one level, no coarse stage');
-  const iterations = options.iterations ?? defaultIterations(pixels, multiplyAdds, rowStride);
+  const iterations = options.iterations ?? defaultIterations(pixels, multiplyAdds, rowStride, coarseIterations > 0);
   return { coarseIterations, coarseRowStride, iterations, rowStride };
 }
 
