@@ -11,6 +11,7 @@
  * heavy in memory with it (docs/decisions.md).
  */
 import { linearContextModel } from '../entropy/linear-context-model.js';
+import type { NnimgHeader } from '../format/container.js';
 import { gridSizes } from '../format/geometry.js';
 import { synthesisShapes } from '../synthesis/network.js';
 import { TargetImage, TrainedModel, Trainer } from './trainer.js';
@@ -78,7 +79,7 @@ export function continueCoarseModel(fine: Trainer, coarse: CoarseModel): void {
  * unused) and the first layer's weights on it zero. What this model renders is exactly what the
  * trainer renders, so the quantization measures its candidates on the trainer.
  */
-export function withFinestLevelAtZero(trainer: Trainer, header: { width: number; height: number; levels: number; hidden: readonly number[]; channels: number }): TrainedModel {
+export function withFinestLevelAtZero(trainer: Trainer, header: Pick<NnimgHeader, 'width' | 'height' | 'levels' | 'hidden' | 'channels'>): TrainedModel {
   const grids = gridSizes(header.width, header.height, header.levels);
   if (trainer.grids.length !== grids.length - 1) throw new RangeError(`the trainer holds ${trainer.grids.length} levels, not ${grids.length - 1}`);
   const finest = grids[0].width * grids[0].height;
