@@ -62,7 +62,12 @@ function trainingCost(pixels: number): number {
 export function defaultIterations(pixels: number, multiplyAdds: number, rowStride = defaultRowStride(pixels), afterCoarse = false): number {
   const share = afterCoarse ? 1 - COARSE_SHARE : 1;
   const cost = iterationCost(pixels, multiplyAdds, rowStride, afterCoarse ? LEVEL_1_UP_LATENTS : ALL_LEVELS_LATENTS);
-  return Math.max(100, Math.min(2000, Math.round((share * trainingCost(pixels)) / cost)));
+  return iterationsFor(share * trainingCost(pixels), cost);
+}
+
+/** Iterations that spend `budget` cost units at `cost` each, within 100..2000. */
+function iterationsFor(budget: number, cost: number): number {
+  return Math.max(100, Math.min(2000, Math.round(budget / cost)));
 }
 
 /**
@@ -91,7 +96,7 @@ export function trainingPlan(width: number, height: number, multiplyAdds: number
   const coarseByDefault = pixels >= COARSE_MIN_PIXELS && defaultLevelCount(width, height) > 1;
   const coarseIterations =
     options.coarseIterations ??
-    (coarseByDefault ? Math.max(100, Math.min(2000, Math.round((COARSE_SHARE * trainingCost(pixels)) / iterationCost(smallPixels, multiplyAdds, coarseRowStride)))) : 0);
+    (coarseByDefault ? iterationsFor(COARSE_SHARE * trainingCost(pixels), iterationCost(smallPixels, multiplyAdds, coarseRowStride)) : 0);
   if (coarseIterations > 0 && defaultLevelCount(width, height) < 2) throw new RangeError('an image this small has one level, no coarse stage');
   const iterations = options.iterations ?? defaultIterations(pixels, multiplyAdds, rowStride, coarseIterations > 0);
   return { coarseIterations, coarseRowStride, iterations, rowStride };
