@@ -99,9 +99,8 @@ const results: PhotoResult[] = [];
 
 for (const file of photos) {
   const path = join(folder, file);
-  // The header's size, turned as the EXIF orientation turns the pixels (orientations 5-8 swap the sides).
-  const meta = await sharp(path).metadata();
-  const [width, height] = (meta.orientation ?? 1) >= 5 ? [meta.height!, meta.width!] : [meta.width!, meta.height!];
+  // The size after the EXIF orientation is applied, as the encoder reads the pixels.
+  const { width, height } = (await sharp(path).metadata()).autoOrient;
   const name = basename(file).replace(/\.[^.]+$/, '');
   const photoKey = digest(readFileSync(path).toString('base64'));
   const budgets = bpps.map((bpp) => ({ bpp, bytes: Math.round((bpp * width * height) / 8) }));
